@@ -1,0 +1,125 @@
+import { existsSync, mkdirSync, renameSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { Engine } from "../engine/Engine.js";
+import { synthesizeLlamaModel } from "../gguf/synthesizeLlamaModel.js";
+import { startServer } from "../server/startServer.js";
+import { ServedModel } from "../serving/ServedModel.js";
+import { servedModelIds } from "../serving/servedModelIds.js";
+import { chatFormats, type ChatFormat } from "../templates/ChatTemplate.js";
+import { resolveChatTemplate } from "../templates/resolveChatTemplate.js";
+import { ProgressBar } from "./ProgressBar.js";
+
+export const serveUsage = `hermes serve --model FILE.gguf [options]
+hermes serve --demo [options]
+
+  --model FILE        GGUF model to serve
+  --demo              serve a freshly generated tiny model (random weights: its text is noise)
+  --host HOST         address to listen on (default 127.0.0.1)
+  --port N            port (default 8080; 0 = any free port)
+  --parallel N        requests decoded together (default 2)
+  --ctx-size N        tokens per request, prompt + completion (default: the model's training context)
+  --threads N         CPU threads (default: the cores available)
+  --model-alias NAME  the model id clients use (default: the GGUF's name)
+  --chat-format F     ${chatFormats.join(" | ")} (default: the GGUF's template, else alpaca)
+  --api-key KEY       require 'Authorization: Bearer KEY' (or set HERMES_API_KEY)`;
+
+/** The id under which the demo model is also served, so the hosted API's examples run against it unchanged. */
+const DEMO_HOSTED_ID = "nousresearch/nous-hermes-llama2-13b";
+
+function positiveInt(value: string | undefined, flag: string, allowZero = false): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new Error(`${flag} must be a ${allowZero ? "non-negative" : "positive"} integer`);
+  return n;
+}
+
+export async function serveCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      model: { type: "string", short: "m" },
+      demo: { type: "boolean", default: false },
+      host: { type: "string", default: "127.0.0.1" },
+      port: { type: "string", default: "8080" },
+      parallel: { type: "string", default: "2" },
+      "ctx-size": { type: "string" },
+      threads: { type: "string" },
+      "model-alias": { type: "string" },
+      "chat-format": { type: "string" },
+      "api-key": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(serveUsage);
+    return 0;
+  }
+  const chatFormat = values["chat-format"];
+  if (chatFormat !== undefined && !chatFormats.includes(chatFormat as ChatFormat)) {
+    throw new Error(`--chat-format must be one of ${chatFormats.join(", ")}`);
+  }
+  if (values.demo === (values.model !== undefined)) throw new Error(`give either --model FILE or --demo\n\n${serveUsage}`);
+  const modelPath = values.model ?? demoModel();
+  if (!existsSync(modelPath)) throw new Error(`model file not found: ${modelPath}`);
+  const port = positiveInt(values.port, "--port", true) ?? 8080;
+  const parallel = positiveInt(values.parallel, "--parallel") ?? 2;
+  const contextSize = positiveInt(values["ctx-size"], "--ctx-size");
+  const threads = positiveInt(values.threads, "--threads") ?? (values.demo ? 1 : undefined);
+
+  const progress = new ProgressBar(`loading ${modelPath}`);
+  const engine = await Engine.load({
+    modelPath,
+    parallel,
+    ...(contextSize !== undefined ? { contextSize } : {}),
+    ...(threads !== undefined ? { threads } : {}),
+    onLoadProgress: (fraction) => progress.update(fraction),
+  });
+  const info = engine.info;
+  const template = resolveChatTemplate({
+    ...(chatFormat !== undefined ? { requested: chatFormat as ChatFormat } : {}),
+    ...(info.chatTemplate !== undefined ? { ggufTemplate: info.chatTemplate } : {}),
+    specialTokens: { bos: info.bosText, eos: info.eosText },
+  });
+  const ids = servedModelIds({
+    ...(values["model-alias"] !== undefined ? { alias: values["model-alias"] } : {}),
+    name: info.name,
+    path: modelPath,
+    ...(values.demo ? { extra: [DEMO_HOSTED_ID] } : {}),
+  });
+  const apiKey = values["api-key"] ?? process.env.HERMES_API_KEY;
+  const server = await startServer({
+    model: new ServedModel(engine, template, ids),
+    host: values.host,
+    port,
+    ...(apiKey ? { apiKey } : {}),
+  });
+  progress.done(
+    `hermes-serve ready at ${server.url}/v1 (also /v3/openai, /openai/v1): model "${ids[0]}", ` +
+      `${template.format} format, ${parallel} slots x ${info.contextSize} tokens`,
+  );
+
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await server.close();
+  await engine.dispose();
+  return 0;
+}
+
+/** Generates (once per temp dir) the tiny demo model. */
+function demoModel(): string {
+  const dir = join(os.tmpdir(), "hermes-serve");
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, "demo-tiny-f32-v1.gguf");
+  if (!existsSync(path)) {
+    synthesizeLlamaModel({ shape: "tiny", type: "f32", out: `${path}.${process.pid}`, seed: 1, name: "hermes-demo" });
+    // rename into place so a concurrent start never loads a half-written file
+    renameSync(`${path}.${process.pid}`, path);
+  }
+  return path;
+}

@@ -1,0 +1,104 @@
+import { RequestAbortedError } from "../errors/ApiError.js";
+
+export interface Slot<S> {
+  readonly id: number;
+  readonly sequence: S;
+  busy: boolean;
+  lastUsed: number;
+}
+
+interface Waiter<S> {
+  prompt: readonly number[];
+  resolve: (slot: Slot<S>) => void;
+  reject: (error: Error) => void;
+  signal: AbortSignal | undefined;
+  onAbort: () => void;
+}
+
+/** Length of the common prefix of two token lists. */
+export function commonPrefixLength(a: readonly number[], b: readonly number[]): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
+/**
+ * The engine's slots (one context sequence each) and the FIFO of requests waiting for one. A request gets the
+ * idle slot whose cached tokens share the longest prefix with its prompt (ties: least recently used).
+ */
+export class SlotPool<S> {
+  private readonly slots: Slot<S>[];
+  private readonly waiting: Waiter<S>[] = [];
+  private clock = 0;
+
+  constructor(
+    sequences: readonly S[],
+    private readonly cachedTokens: (sequence: S) => readonly number[],
+  ) {
+    this.slots = sequences.map((sequence, id) => ({ id, sequence, busy: false, lastUsed: 0 }));
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  get busy(): number {
+    return this.slots.filter((slot) => slot.busy).length;
+  }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /** Waits for a slot in arrival order; rejects with RequestAbortedError if `signal` aborts first. */
+  acquire(prompt: readonly number[], signal?: AbortSignal): Promise<Slot<S>> {
+    if (signal?.aborted) return Promise.reject(new RequestAbortedError());
+    if (this.waiting.length === 0) {
+      const slot = this.pick(prompt);
+      if (slot) return Promise.resolve(this.take(slot));
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter<S> = {
+        prompt,
+        resolve,
+        reject,
+        signal,
+        onAbort: () => {
+          this.waiting.splice(this.waiting.indexOf(waiter), 1);
+          reject(new RequestAbortedError());
+        },
+      };
+      signal?.addEventListener("abort", waiter.onAbort, { once: true });
+      this.waiting.push(waiter);
+    });
+  }
+
+  release(slot: Slot<S>): void {
+    slot.busy = false;
+    const next = this.waiting.shift();
+    if (!next) return;
+    next.signal?.removeEventListener("abort", next.onAbort);
+    next.resolve(this.take(this.pick(next.prompt) ?? slot));
+  }
+
+  private take(slot: Slot<S>): Slot<S> {
+    slot.busy = true;
+    slot.lastUsed = ++this.clock;
+    return slot;
+  }
+
+  private pick(prompt: readonly number[]): Slot<S> | undefined {
+    let best: Slot<S> | undefined;
+    let bestShared = -1;
+    for (const slot of this.slots) {
+      if (slot.busy) continue;
+      const shared = commonPrefixLength(this.cachedTokens(slot.sequence), prompt);
+      if (shared > bestShared || (shared === bestShared && best !== undefined && slot.lastUsed < best.lastUsed)) {
+        best = slot;
+        bestShared = shared;
+      }
+    }
+    return best;
+  }
+}

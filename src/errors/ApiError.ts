@@ -1,0 +1,98 @@
+/**
+ * The one error hierarchy of the project. Every failure a client can see is an ApiError; the server renders it in
+ * one place as OpenAI's envelope `{"error": {"message", "type", "param", "code"}}` with `status`.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly type: string,
+    readonly code: string | null = null,
+    readonly param: string | null = null,
+    /** Response headers that go with the error (e.g. Retry-After). */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+
+  toJSON(): { error: { message: string; type: string; param: string | null; code: string | null } } {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+}
+
+/** 400: the request is malformed or a parameter is out of range. */
+export class InvalidRequestError extends ApiError {
+  constructor(message: string, param: string | null = null, code: string | null = null) {
+    super(400, message, "invalid_request_error", code, param);
+  }
+}
+
+/** 400: prompt plus completion would not fit in the model's context. */
+export class ContextLengthExceededError extends ApiError {
+  constructor(
+    readonly promptTokens: number,
+    readonly requestedTokens: number,
+    readonly contextSize: number,
+    param: string,
+  ) {
+    super(
+      400,
+      `This model's maximum context length is ${contextSize} tokens. However, you requested ` +
+        `${promptTokens + requestedTokens} tokens (${promptTokens} in the prompt, ${requestedTokens} for the ` +
+        `completion). Please reduce the prompt or the completion length.`,
+      "invalid_request_error",
+      "context_length_exceeded",
+      param,
+    );
+  }
+}
+
+/** 401: missing or wrong API key. */
+export class AuthenticationError extends ApiError {
+  constructor(message = "Incorrect or missing API key. Pass it as 'Authorization: Bearer <key>'.") {
+    super(401, message, "invalid_request_error", "invalid_api_key");
+  }
+}
+
+/** 404: unknown model. */
+export class ModelNotFoundError extends ApiError {
+  constructor(model: string) {
+    super(404, `The model '${model}' does not exist.`, "invalid_request_error", "model_not_found", "model");
+  }
+}
+
+/** 404: unknown route. */
+export class RouteNotFoundError extends ApiError {
+  constructor(method: string, path: string) {
+    super(404, `Invalid URL (${method} ${path})`, "invalid_request_error", "not_found");
+  }
+}
+
+/** 405: a known route with the wrong method. */
+export class MethodNotAllowedError extends ApiError {
+  constructor(method: string, path: string) {
+    super(405, `Method ${method} is not allowed on ${path}`, "invalid_request_error", "method_not_allowed");
+  }
+}
+
+/** 413: the request body is over the limit. */
+export class PayloadTooLargeError extends ApiError {
+  constructor(limitBytes: number) {
+    super(413, `Request body is larger than ${limitBytes} bytes.`, "invalid_request_error", "payload_too_large");
+  }
+}
+
+/** 500: an unexpected fault; the message never carries internals. */
+export class InternalServerError extends ApiError {
+  constructor() {
+    super(500, "The server had an error while processing your request.", "server_error", "internal_error");
+  }
+}
+
+/** 499 (nginx's and the hosted API's "client closed request"): the client went away; nobody reads this. */
+export class RequestAbortedError extends ApiError {
+  constructor() {
+    super(499, "The client closed the request.", "invalid_request_error", "client_closed_request");
+  }
+}

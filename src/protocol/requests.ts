@@ -1,0 +1,77 @@
+import { z } from "zod";
+
+/**
+ * Request bodies of the OpenAI-compatible endpoints, fields in the order of OpenAI's reference. Unknown fields
+ * are accepted and ignored (`loose`), as OpenAI-compatible servers do. Fields that change the answer but are not
+ * implemented yet are accepted by the schema and refused with a 400 by `toGenerationParams`.
+ */
+
+const stop = z.union([z.string(), z.array(z.string()).max(4)]).nullish();
+const logitBias = z.record(z.string().regex(/^\d+$/, "keys must be token ids"), z.number().min(-100).max(100)).nullish();
+
+const textPart = z.object({ type: z.literal("text"), text: z.string() }).loose();
+const otherPart = z.object({ type: z.string() }).loose();
+const messageContent = z.union([z.string(), z.array(z.union([textPart, otherPart]))]).nullish();
+
+const message = z
+  .object({
+    role: z.enum(["developer", "system", "user", "assistant", "tool"]),
+    content: messageContent,
+    name: z.string().optional(),
+  })
+  .loose();
+
+/** Sampling fields shared by chat and text completions. */
+const sampling = {
+  frequency_penalty: z.number().min(-2).max(2).nullish(),
+  logit_bias: logitBias,
+  max_tokens: z.number().int().min(1).nullish(),
+  n: z.number().int().min(1).max(128).nullish(),
+  presence_penalty: z.number().min(-2).max(2).nullish(),
+  seed: z.number().int().nullish(),
+  stop,
+  stream: z.boolean().nullish(),
+  stream_options: z.object({ include_usage: z.boolean().nullish() }).loose().nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  user: z.string().nullish(),
+  // extensions shared with the hosted API, vLLM and llama-server
+  top_k: z.number().int().min(-1).nullish(),
+  min_p: z.number().min(0).max(1).nullish(),
+  repetition_penalty: z.number().gt(0).max(2).nullish(),
+};
+
+export const chatCompletionRequestSchema = z
+  .object({
+    messages: z.array(message).min(1),
+    model: z.string(),
+    ...sampling,
+    logprobs: z.boolean().nullish(),
+    top_logprobs: z.number().int().min(0).max(20).nullish(),
+    max_completion_tokens: z.number().int().min(1).nullish(),
+    response_format: z.object({ type: z.string() }).loose().nullish(),
+    tools: z.array(z.unknown()).nullish(),
+    tool_choice: z.unknown().optional(),
+  })
+  .loose();
+
+export const completionRequestSchema = z
+  .object({
+    model: z.string(),
+    prompt: z.union([
+      z.string(),
+      z.array(z.string()).min(1),
+      z.array(z.number().int().min(0)).min(1),
+      z.array(z.array(z.number().int().min(0)).min(1)).min(1),
+    ]),
+    best_of: z.number().int().min(1).nullish(),
+    echo: z.boolean().nullish(),
+    ...sampling,
+    logprobs: z.number().int().min(0).max(5).nullish(),
+    suffix: z.string().nullish(),
+  })
+  .loose();
+
+export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
+export type CompletionRequest = z.infer<typeof completionRequestSchema>;
+export type ChatRequestMessage = z.infer<typeof message>;

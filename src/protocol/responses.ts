@@ -1,0 +1,118 @@
+import { randomUUID } from "node:crypto";
+import type { FinishReason, GenerationUsage } from "../engine/types.js";
+
+/**
+ * Response bodies, shaped as the hosted API sends them (its `content_filter_results`, `system_fingerprint`,
+ * usage details) and valid against OpenAI's published schema at the same time (`logprobs: null`,
+ * `refusal: null`, usage details as objects).
+ */
+
+export interface ContentFilterResults {
+  hate: { filtered: boolean };
+  self_harm: { filtered: boolean };
+  sexual: { filtered: boolean };
+  violence: { filtered: boolean };
+  jailbreak: { filtered: boolean; detected: boolean };
+  profanity: { filtered: boolean; detected: boolean };
+}
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details: { cached_tokens: number };
+  completion_tokens_details: { reasoning_tokens: number };
+}
+
+export interface ChatCompletion {
+  id: string;
+  object: "chat.completion";
+  created: number;
+  model: string;
+  choices: Array<{
+    index: number;
+    message: { role: "assistant"; content: string; refusal: null };
+    logprobs: null;
+    finish_reason: FinishReason;
+    content_filter_results: ContentFilterResults;
+  }>;
+  usage: Usage;
+  system_fingerprint: string;
+}
+
+export interface ChatCompletionChunk {
+  id: string;
+  object: "chat.completion.chunk";
+  created: number;
+  model: string;
+  choices: Array<{
+    index: number;
+    delta: { role?: "assistant"; content?: string };
+    logprobs: null;
+    finish_reason: FinishReason | null;
+    content_filter_results: ContentFilterResults;
+  }>;
+  system_fingerprint: string;
+  usage?: Usage | null;
+}
+
+export interface TextCompletion {
+  id: string;
+  object: "text_completion";
+  created: number;
+  model: string;
+  choices: Array<{
+    index: number;
+    text: string;
+    logprobs: null;
+    finish_reason: FinishReason | null;
+    content_filter_results: ContentFilterResults;
+  }>;
+  usage?: Usage | null;
+  system_fingerprint: string;
+}
+
+/** The backend fingerprint the hosted API reports. */
+export const SYSTEM_FINGERPRINT = "";
+
+/** The filter verdict when no moderation step runs: nothing filtered, nothing detected. */
+export function contentFilterResults(): ContentFilterResults {
+  return {
+    hate: { filtered: false },
+    self_harm: { filtered: false },
+    sexual: { filtered: false },
+    violence: { filtered: false },
+    jailbreak: { filtered: false, detected: false },
+    profanity: { filtered: false, detected: false },
+  };
+}
+
+export function toUsage(usage: GenerationUsage): Usage {
+  return {
+    prompt_tokens: usage.promptTokens,
+    completion_tokens: usage.completionTokens,
+    total_tokens: usage.promptTokens + usage.completionTokens,
+    prompt_tokens_details: { cached_tokens: usage.cachedTokens },
+    completion_tokens_details: { reasoning_tokens: 0 },
+  };
+}
+
+export function sumUsage(usages: readonly GenerationUsage[]): GenerationUsage {
+  return usages.reduce(
+    (sum, u) => ({
+      promptTokens: sum.promptTokens + u.promptTokens,
+      completionTokens: sum.completionTokens + u.completionTokens,
+      cachedTokens: sum.cachedTokens + u.cachedTokens,
+    }),
+    { promptTokens: 0, completionTokens: 0, cachedTokens: 0 },
+  );
+}
+
+/** `chat-` or `cmpl-` followed by 32 hex digits, as the hosted API names its responses. */
+export function responseId(prefix: "chat" | "cmpl"): string {
+  return `${prefix}-${randomUUID().replaceAll("-", "")}`;
+}
+
+export function unixTime(): number {
+  return Math.floor(Date.now() / 1000);
+}

@@ -1,0 +1,138 @@
+import { randomInt } from "node:crypto";
+import { InvalidRequestError } from "../errors/ApiError.js";
+import type { SamplingParams } from "../engine/types.js";
+import type { ChatMessage } from "../templates/ChatTemplate.js";
+import type { ChatCompletionRequest, ChatRequestMessage, CompletionRequest } from "./requests.js";
+
+/** What both endpoints ask of a generation, in engine terms. */
+export interface GenerationParams {
+  sampling: SamplingParams;
+  /** The client's `max_tokens` (undefined: chat uses the rest of the context). */
+  maxTokens: number | undefined;
+  stop: string[];
+  stream: boolean;
+  includeUsage: boolean;
+}
+
+export interface ChatParams extends GenerationParams {
+  messages: ChatMessage[];
+}
+
+export interface CompletionParams extends GenerationParams {
+  /** One entry per prompt: text, or token ids. */
+  prompts: Array<string | number[]>;
+  echo: boolean;
+}
+
+/** OpenAI's default `max_tokens` for the legacy completions endpoint. */
+export const DEFAULT_COMPLETION_MAX_TOKENS = 16;
+
+type SharedFields = Pick<
+  ChatCompletionRequest,
+  | "frequency_penalty"
+  | "logit_bias"
+  | "n"
+  | "presence_penalty"
+  | "seed"
+  | "stop"
+  | "stream"
+  | "stream_options"
+  | "temperature"
+  | "top_p"
+  | "top_k"
+  | "min_p"
+  | "repetition_penalty"
+>;
+
+function unsupported(param: string, what: string): InvalidRequestError {
+  return new InvalidRequestError(`${what} is not supported by this server yet.`, param, "unsupported_parameter");
+}
+
+function shared(request: SharedFields, vocabularySize: number): Omit<GenerationParams, "maxTokens"> {
+  if ((request.n ?? 1) > 1) throw unsupported("n", "'n' greater than 1");
+  const logitBias = new Map<number, number>();
+  for (const [key, bias] of Object.entries(request.logit_bias ?? {})) {
+    const token = Number(key);
+    if (token >= vocabularySize) {
+      throw new InvalidRequestError(`Invalid key in 'logit_bias': token id ${key} is not in the vocabulary.`, "logit_bias");
+    }
+    logitBias.set(token, bias);
+  }
+  const topK = request.top_k ?? 0;
+  return {
+    sampling: {
+      temperature: request.temperature ?? 1,
+      topK: topK < 0 ? 0 : topK,
+      topP: request.top_p ?? 1,
+      minP: request.min_p ?? 0,
+      seed: request.seed ?? randomInt(2 ** 31),
+      presencePenalty: request.presence_penalty ?? 0,
+      frequencyPenalty: request.frequency_penalty ?? 0,
+      repetitionPenalty: request.repetition_penalty ?? 1,
+      logitBias,
+    },
+    stop: request.stop == null ? [] : typeof request.stop === "string" ? [request.stop] : request.stop,
+    stream: request.stream ?? false,
+    includeUsage: request.stream_options?.include_usage ?? false,
+  };
+}
+
+function messageText(message: ChatRequestMessage, index: number): string {
+  const content = message.content;
+  if (content == null) return "";
+  if (typeof content === "string") return content;
+  return content
+    .map((part, partIndex) => {
+      if (part.type === "text" && typeof part.text === "string") return part.text;
+      throw new InvalidRequestError(
+        `Content parts of type '${part.type}' are not supported: this model reads text only.`,
+        `messages[${index}].content[${partIndex}].type`,
+      );
+    })
+    .join("");
+}
+
+/** The engine-side view of a validated chat request. */
+export function toChatParams(request: ChatCompletionRequest, vocabularySize: number): ChatParams {
+  if (request.logprobs) throw unsupported("logprobs", "'logprobs'");
+  if ((request.top_logprobs ?? 0) > 0) throw unsupported("top_logprobs", "'top_logprobs'");
+  if (request.response_format && request.response_format.type !== "text") {
+    throw unsupported("response_format", `'response_format' of type '${request.response_format.type}'`);
+  }
+  if (request.tools && request.tools.length > 0) throw unsupported("tools", "'tools'");
+  const messages = request.messages.map((message, index): ChatMessage => {
+    if (message.role === "tool") throw unsupported(`messages[${index}].role`, "The 'tool' role");
+    const role = message.role === "developer" ? "system" : message.role;
+    const content = messageText(message, index);
+    return message.name === undefined ? { role, content } : { role, content, name: message.name };
+  });
+  return {
+    ...shared(request, vocabularySize),
+    messages,
+    maxTokens: request.max_completion_tokens ?? request.max_tokens ?? undefined,
+  };
+}
+
+/** The engine-side view of a validated text-completion request. */
+export function toCompletionParams(request: CompletionRequest, vocabularySize: number): CompletionParams {
+  if ((request.best_of ?? 1) > 1) throw unsupported("best_of", "'best_of' greater than 1");
+  if (request.logprobs != null) throw unsupported("logprobs", "'logprobs'");
+  if (request.suffix) throw unsupported("suffix", "'suffix'");
+  const prompt = request.prompt;
+  let prompts: Array<string | number[]>;
+  if (typeof prompt === "string") prompts = [prompt];
+  else if (prompt.every((item) => typeof item === "string")) prompts = prompt as string[];
+  else if (prompt.every((item) => typeof item === "number")) prompts = [prompt as number[]];
+  else prompts = prompt as number[][];
+  for (const [index, item] of prompts.entries()) {
+    if (typeof item !== "string" && item.some((token) => token >= vocabularySize)) {
+      throw new InvalidRequestError(`Prompt ${index} holds a token id outside the vocabulary.`, "prompt");
+    }
+  }
+  return {
+    ...shared(request, vocabularySize),
+    prompts,
+    echo: request.echo ?? false,
+    maxTokens: request.max_tokens ?? DEFAULT_COMPLETION_MAX_TOKENS,
+  };
+}

@@ -1,0 +1,103 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { AuthenticationError, InvalidRequestError, PayloadTooLargeError, RouteNotFoundError } from "../errors/ApiError.js";
+import { parseRequest } from "../protocol/parseRequest.js";
+import { chatCompletionRequestSchema, completionRequestSchema } from "../protocol/requests.js";
+import { ChatCompletionService } from "../serving/ChatCompletionService.js";
+import { CompletionService } from "../serving/CompletionService.js";
+import type { ServedModel } from "../serving/ServedModel.js";
+import { sseResponse } from "./sseResponse.js";
+import { toApiError } from "./toApiError.js";
+
+/** The three base paths clients use: OpenAI's, the hosted API's legacy one, and its current one. */
+export const API_PREFIXES = ["/v1", "/v3/openai", "/openai/v1"] as const;
+
+export interface AppOptions {
+  model: ServedModel;
+  /** When set, every API route needs `Authorization: Bearer <apiKey>`. */
+  apiKey?: string;
+  /** Largest accepted request body. */
+  bodyLimitBytes?: number;
+}
+
+const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
+
+/**
+ * The HTTP layer: routes, authentication, body parsing and validation, and the one place where errors become
+ * responses. Everything else is in the serving layer.
+ */
+export function createApp(options: AppOptions): Hono {
+  const app = new Hono();
+  const chat = new ChatCompletionService(options.model);
+  const completions = new CompletionService(options.model);
+  const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
+
+  app.onError((error, c) => {
+    const apiError = toApiError(error);
+    return c.json(apiError.toJSON(), apiError.status as 400, apiError.headers);
+  });
+  app.notFound((c) => {
+    throw new RouteNotFoundError(c.req.method, c.req.path);
+  });
+
+  app.get("/health", (c) => c.json({ status: "ok", ...options.model.engine.stats() }));
+
+  for (const prefix of API_PREFIXES) {
+    const api = new Hono();
+    if (options.apiKey !== undefined) api.use(requireApiKey(options.apiKey));
+    api.use(
+      bodyLimit({
+        maxSize: limit,
+        onError: () => {
+          throw new PayloadTooLargeError(limit);
+        },
+      }),
+    );
+    api.post("/chat/completions", async (c) => {
+      const request = parseRequest(chatCompletionRequestSchema, await jsonBody(c));
+      const result = await chat.create(request, c.req.raw.signal);
+      return result.stream ? sseResponse(result.chunks) : c.json(result.response);
+    });
+    api.post("/completions", async (c) => {
+      const request = parseRequest(completionRequestSchema, await jsonBody(c));
+      const result = await completions.create(request, c.req.raw.signal);
+      return result.stream ? sseResponse(result.chunks) : c.json(result.response);
+    });
+    api.get("/models", (c) => c.json({ object: "list", data: [options.model.card()] }));
+    api.get("/models/:id{.+}", (c) => {
+      const id = c.req.param("id");
+      options.model.resolve(id);
+      return c.json(options.model.card(id));
+    });
+    app.route(prefix, api);
+  }
+  return app;
+}
+
+async function jsonBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InvalidRequestError(
+      "We could not parse the JSON body of your request. The body must be valid JSON.",
+      null,
+      "invalid_json",
+    );
+  }
+}
+
+function requireApiKey(apiKey: string) {
+  const expected = digest(apiKey);
+  return async (c: Context, next: () => Promise<void>): Promise<void> => {
+    const header = c.req.header("authorization") ?? "";
+    const match = /^Bearer\s+(.+)$/i.exec(header);
+    if (!match?.[1] || !timingSafeEqual(digest(match[1].trim()), expected)) throw new AuthenticationError();
+    await next();
+  };
+}
+
+function digest(value: string): Buffer {
+  return createHash("sha256").update(value).digest();
+}
