@@ -1,0 +1,81 @@
+import { existsSync, mkdirSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import OpenAI from "openai";
+import { Engine } from "../../src/engine/Engine.js";
+import { synthesizeLlamaModel } from "../../src/gguf/synthesizeLlamaModel.js";
+import { startServer } from "../../src/server/startServer.js";
+import { ServedModel } from "../../src/serving/ServedModel.js";
+import { servedModelIds } from "../../src/serving/servedModelIds.js";
+import type { ChatFormat } from "../../src/templates/ChatTemplate.js";
+import { resolveChatTemplate } from "../../src/templates/resolveChatTemplate.js";
+
+export const MODEL_ID = "nous-hermes-llama2-13b-test";
+
+/** A generated tiny Llama model (random weights, real vocabulary), written once per test process. */
+export function tinyModelPath(): string {
+  const dir = join(os.tmpdir(), `hermes-serve-test-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, "tiny-f32.gguf");
+  if (!existsSync(path)) synthesizeLlamaModel({ shape: "tiny", type: "f32", out: path, seed: 1, name: MODEL_ID });
+  return path;
+}
+
+export interface TestServer {
+  url: string;
+  engine: Engine;
+  /** The official OpenAI client pointed at one of the API prefixes. */
+  client(prefix?: string, apiKey?: string): OpenAI;
+  close(): Promise<void>;
+}
+
+/** The real server on a free port, over a generated model loaded through node-llama-cpp. */
+export async function startTestServer(
+  options: { parallel?: number; apiKey?: string; contextSize?: number; chatFormat?: ChatFormat; bodyLimitBytes?: number } = {},
+): Promise<TestServer> {
+  const modelPath = tinyModelPath();
+  const engine = await Engine.load({
+    modelPath,
+    parallel: options.parallel ?? 2,
+    threads: 1,
+    ...(options.contextSize !== undefined ? { contextSize: options.contextSize } : {}),
+  });
+  const template = resolveChatTemplate({
+    ...(options.chatFormat !== undefined ? { requested: options.chatFormat } : {}),
+    specialTokens: { bos: engine.info.bosText, eos: engine.info.eosText },
+  });
+  const server = await startServer({
+    model: new ServedModel(engine, template, servedModelIds({ name: engine.info.name, path: modelPath })),
+    host: "127.0.0.1",
+    port: 0,
+    ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
+    ...(options.bodyLimitBytes !== undefined ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
+  });
+  return {
+    url: server.url,
+    engine,
+    client: (prefix = "/v1", apiKey = options.apiKey ?? "unused") =>
+      new OpenAI({ baseURL: `${server.url}${prefix}`, apiKey, maxRetries: 0, timeout: 60_000 }),
+    close: async () => {
+      await server.close();
+      await engine.dispose();
+    },
+  };
+}
+
+/** Reads a raw SSE response body into its `data:` payloads, checking the framing byte for byte. */
+export async function readSseEvents(response: Response): Promise<string[]> {
+  const text = await response.text();
+  if (!text.endsWith("\n\n")) throw new Error(`SSE body does not end with a blank line: ${JSON.stringify(text.slice(-40))}`);
+  return text
+    .slice(0, -2)
+    .split("\n\n")
+    .map((event) => {
+      if (!event.startsWith("data: ") || event.includes("\n")) throw new Error(`not a single-line data event: ${JSON.stringify(event)}`);
+      return event.slice("data: ".length);
+    });
+}
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) });
+}
