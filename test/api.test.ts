@@ -96,6 +96,24 @@ describe("chat completions", () => {
     assert.equal(response.usage?.total_tokens, (response.usage?.prompt_tokens ?? 0) + 7);
   });
 
+  test("logit_bias reaches the end-of-sequence token too: +100 on </s> ends the answer at once", async () => {
+    const response = await server.client().chat.completions.create({ model: MODEL_ID, messages, max_tokens: 20, logit_bias: { "2": 100 } });
+    assert.equal(response.choices[0]?.message.content, "");
+    assert.equal(response.choices[0]?.finish_reason, "stop");
+    assert.equal(response.usage?.completion_tokens, 1);
+  });
+
+  test("logit_bias -100 bans a token; +100 forces it", async () => {
+    const client = server.client();
+    const free = await client.completions.create({ model: MODEL_ID, prompt: "Hello", max_tokens: 1, temperature: 0 });
+    const first = llamaTokenizer.encode(free.choices[0]?.text ?? "", false, false)[0];
+    assert.ok(first !== undefined);
+    const banned = await client.completions.create({ model: MODEL_ID, prompt: "Hello", max_tokens: 1, temperature: 0, logit_bias: { [first]: -100 } });
+    assert.notEqual(banned.choices[0]?.text, free.choices[0]?.text);
+    const forced = await client.completions.create({ model: MODEL_ID, prompt: "Hello", max_tokens: 3, logit_bias: { "15043": 100 } });
+    assert.equal(forced.choices[0]?.text, " Hello Hello Hello");
+  });
+
   test("prompt_tokens is the tokenizer's count of the golden Alpaca prompt, BOS included", async () => {
     const response = await server.client().chat.completions.create({ model: MODEL_ID, messages, max_tokens: 1 });
     assert.equal(response.usage?.prompt_tokens, llamaTokenizer.encode(goldenPrompt, true, true).length);

@@ -201,7 +201,10 @@ export class Engine {
     }
     if (sampling.logitBias.size > 0) {
       const bias = new TokenBias(this.model.tokenizer);
-      for (const [token, value] of sampling.logitBias) bias.set(token as Token, value <= -100 ? "never" : { logit: value });
+      // TokenBias.set() silently skips end-of-generation tokens, so `logit_bias` on </s> (ban it, or force it) would
+      // be ignored; its internal map is written directly instead (node-llama-cpp is pinned; a test guards this).
+      const biases = (bias as unknown as { _biases: Map<Token, number> })._biases;
+      for (const [token, value] of sampling.logitBias) biases.set(token as Token, value <= -100 ? -Infinity : value);
       options.tokenBias = bias;
     }
     return options;

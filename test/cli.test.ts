@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import OpenAI from "openai";
+
+const bin = new URL("../../bin/hermes.cjs", import.meta.url).pathname;
+
+test("hermes serve --demo prints a ready line with the URL; the hosted API's example works against it; SIGTERM stops it", async () => {
+  const child = spawn(process.execPath, [bin, "serve", "--demo", "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let output = "";
+      child.stderr.on("data", (data: Buffer) => {
+        output += data.toString();
+        const match = /ready at (http:\/\/\S+)\/v1 /.exec(output);
+        if (match?.[1]) resolve(match[1]);
+      });
+      child.once("exit", (code) => reject(new Error(`server exited (${code}) before it was ready:\n${output}`)));
+    });
+    // the JavaScript example of the hosted API's page, with only the base URL changed
+    const openai = new OpenAI({ baseURL: `${url}/v3/openai`, apiKey: "<YOUR Novita AI API Key>", maxRetries: 0 });
+    const completion = await openai.chat.completions.create({
+      messages: [
+        { role: "system", content: "Act like you are a helpful assistant." },
+        { role: "user", content: "Hi there!" },
+      ],
+      model: "nousresearch/nous-hermes-llama2-13b",
+      max_tokens: 8,
+    });
+    assert.equal(completion.object, "chat.completion");
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    assert.equal(await exited, 0);
+  } finally {
+    child.kill("SIGKILL");
+  }
+});
+
+test("hermes synth writes a model of the requested shape and type", async () => {
+  const dir = mkdtempSync(join(os.tmpdir(), "hermes-synth-"));
+  try {
+    const out = join(dir, "m.gguf");
+    const child = spawn(process.execPath, [bin, "synth", "--shape", "tiny", "--type", "q4_0", "--out", out], { stdio: "ignore" });
+    assert.equal(await new Promise((resolve) => child.once("exit", resolve)), 0);
+    assert.ok(statSync(out).size > 32000 * 64 * 18 / 32);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("bad flags end with a message and exit code 1, not a stack trace", async () => {
+  const child = spawn(process.execPath, [bin, "serve", "--model", "/nonexistent.gguf"], { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  assert.equal(await new Promise((resolve) => child.once("exit", resolve)), 1);
+  assert.match(stderr, /model file not found/);
+  assert.doesNotMatch(stderr, /\n\s+at /);
+});

@@ -1,0 +1,135 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { MODEL_ID, postJson, startTestServer, type TestServer } from "./helpers/testServer.js";
+
+interface Health {
+  slots: { total: number; idle: number; busy: number };
+  queued: number;
+}
+
+async function health(server: TestServer): Promise<Health> {
+  return (await (await fetch(`${server.url}/health`)).json()) as Health;
+}
+
+/** Polls /health until `predicate` holds (bounded: fails the test after 10 s). */
+async function waitForHealth(server: TestServer, predicate: (h: Health) => boolean): Promise<Health> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const h = await health(server);
+    if (predicate(h)) return h;
+    if (Date.now() > deadline) throw new Error(`health never matched: ${JSON.stringify(h)}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+const long = {
+  model: MODEL_ID,
+  messages: [{ role: "user" as const, content: "Write a long story." }],
+  max_tokens: 3000,
+  logit_bias: { "2": -100 },
+};
+
+/** Starts a streamed request and resolves once its first content chunk has arrived. */
+async function startStream(server: TestServer, controller: AbortController): Promise<ReadableStreamDefaultReader<Uint8Array>> {
+  const response = await fetch(`${server.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ ...long, stream: true }),
+    signal: controller.signal,
+  });
+  assert.equal(response.status, 200);
+  const reader = response.body!.getReader();
+  let seen = "";
+  while (!seen.includes('"content"')) {
+    const { value, done } = await reader.read();
+    assert.ok(!done);
+    seen += new TextDecoder().decode(value);
+  }
+  return reader;
+}
+
+describe("one slot", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ parallel: 1 });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  test("a client that disconnects mid-stream frees its slot for the next request", async () => {
+    const controller = new AbortController();
+    await startStream(server, controller);
+    assert.equal((await health(server)).slots.busy, 1);
+    controller.abort();
+    const next = await server.client().chat.completions.create({ ...long, max_tokens: 3, stream: false });
+    assert.equal(next.usage?.completion_tokens, 3);
+    await waitForHealth(server, (h) => h.slots.busy === 0);
+  });
+
+  test("a non-streamed request whose client disconnects frees its slot", async () => {
+    const controller = new AbortController();
+    const request = fetch(`${server.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(long),
+      signal: controller.signal,
+    }).catch((error: Error) => error);
+    await waitForHealth(server, (h) => h.slots.busy === 1);
+    controller.abort();
+    assert.ok((await request) instanceof Error);
+    await waitForHealth(server, (h) => h.slots.busy === 0);
+  });
+
+  test("requests beyond the slots wait in order; one that disconnects while waiting leaves the queue", async () => {
+    const holder = new AbortController();
+    await startStream(server, holder);
+    const waiting = new AbortController();
+    const abandoned = postJson(`${server.url}/v1/chat/completions`, { ...long, max_tokens: 2 }).catch((e: Error) => e);
+    void abandoned;
+    const gone = fetch(`${server.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ ...long, max_tokens: 2 }),
+      signal: waiting.signal,
+    }).catch((error: Error) => error);
+    await waitForHealth(server, (h) => h.queued === 2);
+    waiting.abort();
+    assert.ok((await gone) instanceof Error);
+    await waitForHealth(server, (h) => h.queued === 1);
+    holder.abort();
+    const served = (await abandoned) as Response;
+    assert.equal(served.status, 200);
+    await waitForHealth(server, (h) => h.slots.busy === 0 && h.queued === 0);
+  });
+});
+
+describe("two slots", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ parallel: 2 });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  test("--parallel 2 runs two requests at once, and both free their slots", async () => {
+    const a = new AbortController();
+    const b = new AbortController();
+    await Promise.all([startStream(server, a), startStream(server, b)]);
+    assert.deepEqual((await health(server)).slots, { total: 2, idle: 0, busy: 2 });
+    a.abort();
+    b.abort();
+    await waitForHealth(server, (h) => h.slots.busy === 0);
+  });
+
+  test("concurrent requests all complete, each with its own usage", async () => {
+    const client = server.client();
+    const results = await Promise.all(
+      [3, 5, 7, 9].map((max_tokens) => client.chat.completions.create({ ...long, max_tokens, stream: false })),
+    );
+    assert.deepEqual(results.map((r) => r.usage?.completion_tokens), [3, 5, 7, 9]);
+    assert.deepEqual(results.map((r) => r.choices[0]?.finish_reason), ["length", "length", "length", "length"]);
+    await waitForHealth(server, (h) => h.slots.busy === 0 && h.queued === 0);
+  });
+});
