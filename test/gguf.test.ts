@@ -71,6 +71,16 @@ test("the metadata reads back as written", async () => {
   assert.equal(tokenizer.ggml.eos_token_id, 2);
   assert.equal(tokenizer.ggml.add_bos_token, true);
   assert.equal(info.tensorInfo?.length, 3 + 9 * 2);
+  const loaded = await Engine.load({ modelPath: path, parallel: 1, threads: 1, contextSize: 256 });
+  try {
+    assert.equal(loaded.info.chatTemplate, "{{ messages }}");
+    assert.equal(loaded.info.name, "meta-check");
+    assert.equal(loaded.info.contextSize, 256);
+    assert.equal(loaded.info.vocabularySize, 32000);
+    assert.equal(loaded.info.addBos, true);
+  } finally {
+    await loaded.dispose();
+  }
 });
 
 test("the same seed writes the same file; another seed writes other weights", async () => {

@@ -71,13 +71,11 @@ export class Engine {
         path: options.modelPath,
         architecture: String(metadata.general?.architecture ?? "unknown"),
         contextSize: context.contextSize,
-        trainContextSize: model.trainContextSize,
         vocabularySize: vocabularySize(model),
         addBos: model.tokens.shouldPrependBosToken,
         bosText: model.tokens.bosString ?? "<s>",
         eosText: model.tokens.eosString ?? "</s>",
         ...(typeof chatTemplate === "string" ? { chatTemplate } : {}),
-        sizeBytes: model.size,
       };
       return new Engine(llama, model, context, info);
     } catch (error) {

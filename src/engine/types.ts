@@ -42,13 +42,11 @@ export interface ModelInfo {
   architecture: string;
   /** Tokens each request may use (prompt + completion). */
   contextSize: number;
-  trainContextSize: number;
   vocabularySize: number;
   addBos: boolean;
   bosText: string;
   eosText: string;
   chatTemplate?: string;
-  sizeBytes: number;
 }
 
 export interface EngineStats {

@@ -69,13 +69,6 @@ export class RouteNotFoundError extends ApiError {
   }
 }
 
-/** 405: a known route with the wrong method. */
-export class MethodNotAllowedError extends ApiError {
-  constructor(method: string, path: string) {
-    super(405, `Method ${method} is not allowed on ${path}`, "invalid_request_error", "method_not_allowed");
-  }
-}
-
 /** 413: the request body is over the limit. */
 export class PayloadTooLargeError extends ApiError {
   constructor(limitBytes: number) {

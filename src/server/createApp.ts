@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { AuthenticationError, InvalidRequestError, PayloadTooLargeError, RouteNotFoundError } from "../errors/ApiError.js";
+import type { ModelList } from "../protocol/models.js";
 import { parseRequest } from "../protocol/parseRequest.js";
 import { chatCompletionRequestSchema, completionRequestSchema } from "../protocol/requests.js";
 import { ChatCompletionService } from "../serving/ChatCompletionService.js";
@@ -64,7 +65,10 @@ export function createApp(options: AppOptions): Hono {
       const result = await completions.create(request, c.req.raw.signal);
       return result.stream ? sseResponse(result.chunks) : c.json(result.response);
     });
-    api.get("/models", (c) => c.json({ object: "list", data: [options.model.card()] }));
+    api.get("/models", (c) => {
+      const list: ModelList = { object: "list", data: [options.model.card()] };
+      return c.json(list);
+    });
     api.get("/models/:id{.+}", (c) => {
       const id = c.req.param("id");
       options.model.resolve(id);
