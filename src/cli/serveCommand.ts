@@ -98,7 +98,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   });
   progress.done(
     `hermes-serve ready at ${server.url}/v1 (also /v3/openai, /openai/v1): model "${ids[0]}", ` +
-      `${template.format} format, ${parallel} slots x ${info.contextSize} tokens`,
+      `${template.format} format, ${parallel} slot${parallel === 1 ? "" : "s"} x ${info.contextSize} tokens`,
   );
 
   await new Promise<void>((resolve) => {
