@@ -133,3 +133,49 @@ describe("two slots", () => {
     await waitForHealth(server, (h) => h.slots.busy === 0 && h.queued === 0);
   });
 });
+
+describe("admission: overload is answered at once, never a hang", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ parallel: 1, queue: { maxQueue: 1, queueTimeoutMs: 0 } });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  test("with the slot busy and the queue full, a request gets 503 server_overloaded with Retry-After, streamed or not", async () => {
+    const holder = new AbortController();
+    await startStream(server, holder);
+    const queued = postJson(`${server.url}/v1/chat/completions`, { ...long, max_tokens: 2 });
+    await waitForHealth(server, (h) => h.queued === 1);
+    for (const stream of [false, true]) {
+      const response = await postJson(`${server.url}/v1/chat/completions`, { ...long, max_tokens: 2, stream });
+      assert.equal(response.status, 503);
+      assert.equal(response.headers.get("retry-after"), "1");
+      assert.equal(((await response.json()) as { error: { code: string } }).error.code, "server_overloaded");
+    }
+    holder.abort();
+    assert.equal((await queued).status, 200);
+    await waitForHealth(server, (h) => h.slots.busy === 0 && h.queued === 0);
+  });
+});
+
+describe("admission: queue timeout", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ parallel: 1, queue: { maxQueue: 4, queueTimeoutMs: 200 } });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  test("a request that cannot get a slot within --queue-timeout gets a 503 before any output", async () => {
+    const holder = new AbortController();
+    await startStream(server, holder);
+    const response = await postJson(`${server.url}/v1/completions`, { model: MODEL_ID, prompt: "x", max_tokens: 2, stream: true });
+    assert.equal(response.status, 503);
+    assert.equal(((await response.json()) as { error: { code: string } }).error.code, "server_overloaded");
+    holder.abort();
+    await waitForHealth(server, (h) => h.slots.busy === 0 && h.queued === 0);
+  });
+});

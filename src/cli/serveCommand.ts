@@ -23,6 +23,8 @@ hermes serve --demo [options]
   --threads N         CPU threads (default: the cores available)
   --model-alias NAME  the model id clients use (default: the GGUF's name)
   --chat-format F     ${chatFormats.join(" | ")} (default: the GGUF's template, else alpaca)
+  --max-queue N       requests that may wait for a slot; more get 503 at once (default 64 x parallel)
+  --queue-timeout S   seconds a request may wait for a slot before a 503 (default 300; 0 = no limit)
   --api-key KEY       require 'Authorization: Bearer KEY' (or set HERMES_API_KEY)`;
 
 /** The id under which the demo model is also served, so the hosted API's examples run against it unchanged. */
@@ -49,6 +51,8 @@ export async function serveCommand(args: string[]): Promise<number> {
       "model-alias": { type: "string" },
       "chat-format": { type: "string" },
       "api-key": { type: "string" },
+      "max-queue": { type: "string" },
+      "queue-timeout": { type: "string", default: "300" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -68,6 +72,9 @@ export async function serveCommand(args: string[]): Promise<number> {
   const parallel = positiveInt(values.parallel, "--parallel") ?? 2;
   const contextSize = positiveInt(values["ctx-size"], "--ctx-size");
   const threads = positiveInt(values.threads, "--threads") ?? (values.demo ? 1 : undefined);
+  const maxQueue = positiveInt(values["max-queue"], "--max-queue", true) ?? 64 * parallel;
+  const queueTimeout = Number(values["queue-timeout"]);
+  if (!(queueTimeout >= 0)) throw new Error("--queue-timeout must be a number of seconds >= 0");
 
   const progress = new ProgressBar(`loading ${modelPath}`);
   const engine = await Engine.load({
@@ -75,6 +82,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     parallel,
     ...(contextSize !== undefined ? { contextSize } : {}),
     ...(threads !== undefined ? { threads } : {}),
+    queue: { maxQueue, queueTimeoutMs: queueTimeout * 1000 },
     onLoadProgress: (fraction) => progress.update(fraction),
   });
   const info = engine.info;

@@ -12,7 +12,7 @@ import {
   type Token,
 } from "node-llama-cpp";
 import { ContextLengthExceededError, RequestAbortedError } from "../errors/ApiError.js";
-import { SlotPool } from "./SlotPool.js";
+import { SlotPool, type QueueLimits } from "./SlotPool.js";
 import { StepBarrier } from "./StepBarrier.js";
 import { StopMatcher } from "./StopMatcher.js";
 import { TokenTextDecoder } from "./TokenTextDecoder.js";
@@ -26,6 +26,8 @@ export interface EngineOptions {
   contextSize?: number;
   /** CPU threads for the matrix work; default: the cores this process may use. */
   threads?: number;
+  /** Bound and timeout of the wait for a slot (default: 64 waiting per slot, no timeout). */
+  queue?: Partial<QueueLimits>;
   /** Called with the loaded fraction (0..1) while the weights load. */
   onLoadProgress?: (fraction: number) => void;
 }
@@ -43,9 +45,13 @@ export class Engine {
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
     readonly info: ModelInfo,
+    queue: Partial<QueueLimits>,
   ) {
     const sequences = Array.from({ length: context.totalSequences }, () => context.getSequence());
-    this.pool = new SlotPool(sequences, (sequence) => sequence.contextTokens);
+    this.pool = new SlotPool(sequences, (sequence) => sequence.contextTokens, {
+      maxQueue: queue.maxQueue ?? 64 * sequences.length,
+      queueTimeoutMs: queue.queueTimeoutMs ?? 0,
+    });
   }
 
   static async load(options: EngineOptions): Promise<Engine> {
@@ -77,7 +83,7 @@ export class Engine {
         eosText: model.tokens.eosString ?? "</s>",
         ...(typeof chatTemplate === "string" ? { chatTemplate } : {}),
       };
-      return new Engine(llama, model, context, info);
+      return new Engine(llama, model, context, info, options.queue ?? {});
     } catch (error) {
       await llama.dispose();
       throw error;

@@ -1,4 +1,4 @@
-import { RequestAbortedError } from "../errors/ApiError.js";
+import { RequestAbortedError, ServerOverloadedError } from "../errors/ApiError.js";
 
 export interface Slot<S> {
   readonly id: number;
@@ -13,7 +13,18 @@ interface Waiter<S> {
   reject: (error: Error) => void;
   signal: AbortSignal | undefined;
   onAbort: () => void;
+  timer: NodeJS.Timeout | undefined;
 }
+
+export interface QueueLimits {
+  /** Requests that may wait for a slot; one more is refused at once. */
+  maxQueue: number;
+  /** How long a request may wait for a slot (ms); 0 = no limit. */
+  queueTimeoutMs: number;
+}
+
+/** Seconds a refused client is told to wait before it retries. */
+const RETRY_AFTER_SECONDS = 1;
 
 /** Length of the common prefix of two token lists. */
 export function commonPrefixLength(a: readonly number[], b: readonly number[]): number {
@@ -35,6 +46,7 @@ export class SlotPool<S> {
   constructor(
     sequences: readonly S[],
     private readonly cachedTokens: (sequence: S) => readonly number[],
+    private readonly limits: QueueLimits = { maxQueue: Infinity, queueTimeoutMs: 0 },
   ) {
     this.slots = sequences.map((sequence, id) => ({ id, sequence, busy: false, lastUsed: 0 }));
   }
@@ -51,23 +63,40 @@ export class SlotPool<S> {
     return this.waiting.length;
   }
 
-  /** Waits for a slot in arrival order; rejects with RequestAbortedError if `signal` aborts first. */
+  /**
+   * Waits for a slot in arrival order. Rejects with RequestAbortedError if `signal` aborts first, and with a 503
+   * at once when the queue is full, or once the wait exceeds the queue timeout.
+   */
   acquire(prompt: readonly number[], signal?: AbortSignal): Promise<Slot<S>> {
     if (signal?.aborted) return Promise.reject(new RequestAbortedError());
     if (this.waiting.length === 0) {
       const slot = this.pick(prompt);
       if (slot) return Promise.resolve(this.take(slot));
     }
+    if (this.waiting.length >= this.limits.maxQueue) {
+      return Promise.reject(
+        new ServerOverloadedError(`The server is busy: ${this.waiting.length} requests are already waiting. Retry later.`, RETRY_AFTER_SECONDS),
+      );
+    }
     return new Promise((resolve, reject) => {
+      const leave = (error: Error): void => {
+        this.waiting.splice(this.waiting.indexOf(waiter), 1);
+        this.forget(waiter);
+        reject(error);
+      };
       const waiter: Waiter<S> = {
         prompt,
         resolve,
         reject,
         signal,
-        onAbort: () => {
-          this.waiting.splice(this.waiting.indexOf(waiter), 1);
-          reject(new RequestAbortedError());
-        },
+        onAbort: () => leave(new RequestAbortedError()),
+        timer:
+          this.limits.queueTimeoutMs > 0
+            ? setTimeout(
+                () => leave(new ServerOverloadedError(`No slot became free within ${this.limits.queueTimeoutMs} ms. Retry later.`, RETRY_AFTER_SECONDS)),
+                this.limits.queueTimeoutMs,
+              )
+            : undefined,
       };
       signal?.addEventListener("abort", waiter.onAbort, { once: true });
       this.waiting.push(waiter);
@@ -78,8 +107,13 @@ export class SlotPool<S> {
     slot.busy = false;
     const next = this.waiting.shift();
     if (!next) return;
-    next.signal?.removeEventListener("abort", next.onAbort);
+    this.forget(next);
     next.resolve(this.take(this.pick(next.prompt) ?? slot));
+  }
+
+  private forget(waiter: Waiter<S>): void {
+    waiter.signal?.removeEventListener("abort", waiter.onAbort);
+    clearTimeout(waiter.timer);
   }
 
   private take(slot: Slot<S>): Slot<S> {

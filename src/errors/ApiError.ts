@@ -76,6 +76,13 @@ export class PayloadTooLargeError extends ApiError {
   }
 }
 
+/** 503: no slot is free and the queue is full (or the wait timed out); the client should retry later. */
+export class ServerOverloadedError extends ApiError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super(503, message, "server_error", "server_overloaded", null, { "Retry-After": String(retryAfterSeconds) });
+  }
+}
+
 /** 500: an unexpected fault; the message never carries internals. */
 export class InternalServerError extends ApiError {
   constructor() {

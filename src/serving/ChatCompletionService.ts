@@ -11,6 +11,7 @@ import {
 } from "../protocol/responses.js";
 import { toChatParams } from "../protocol/toGenerationParams.js";
 import type { ServedModel } from "./ServedModel.js";
+import { started } from "./started.js";
 
 export type ChatResult =
   | { stream: false; response: ChatCompletion }
@@ -92,8 +93,10 @@ async function* streamChunks(
     system_fingerprint: SYSTEM_FINGERPRINT,
     ...(includeUsage ? { usage: null } : {}),
   });
+  // the role delta goes out once the generation has a slot and its first token: a refusal is still a plain status
+  const generation = await started(events);
   yield chunk({ role: "assistant" }, null);
-  for await (const event of events) {
+  for await (const event of generation) {
     if (event.type === "text") {
       yield chunk({ content: event.text }, null);
       continue;

@@ -12,6 +12,7 @@ import {
 import { toCompletionParams } from "../protocol/toGenerationParams.js";
 import { mergeStreams } from "./mergeStreams.js";
 import type { ServedModel } from "./ServedModel.js";
+import { started } from "./started.js";
 
 export type CompletionResult =
   | { stream: false; response: TextCompletion }
@@ -67,10 +68,11 @@ export class CompletionService {
       const chunks = async function* (): AsyncGenerator<TextCompletion, void, void> {
         const usages: GenerationUsage[] = [];
         const usage = includeUsage ? null : undefined;
+        const generations = await started(mergeStreams(streams));
         for (const [index, job] of jobs.entries()) {
           if (job.echo !== "") yield body([choice(index, job.echo, null)], usage);
         }
-        for await (const event of mergeStreams(streams)) {
+        for await (const event of generations) {
           if (event.type === "text") {
             yield body([choice(event.index, event.text, null)], usage);
           } else {

@@ -31,13 +31,21 @@ export interface TestServer {
 
 /** The real server on a free port, over a generated model loaded through node-llama-cpp. */
 export async function startTestServer(
-  options: { parallel?: number; apiKey?: string; contextSize?: number; chatFormat?: ChatFormat; bodyLimitBytes?: number } = {},
+  options: {
+    parallel?: number;
+    apiKey?: string;
+    contextSize?: number;
+    chatFormat?: ChatFormat;
+    bodyLimitBytes?: number;
+    queue?: { maxQueue?: number; queueTimeoutMs?: number };
+  } = {},
 ): Promise<TestServer> {
   const modelPath = tinyModelPath();
   const engine = await Engine.load({
     modelPath,
     parallel: options.parallel ?? 2,
     threads: 1,
+    ...(options.queue !== undefined ? { queue: options.queue } : {}),
     ...(options.contextSize !== undefined ? { contextSize: options.contextSize } : {}),
   });
   const template = resolveChatTemplate({

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { commonPrefixLength, SlotPool } from "../../src/engine/SlotPool.js";
-import { RequestAbortedError } from "../../src/errors/ApiError.js";
+import { RequestAbortedError, ServerOverloadedError } from "../../src/errors/ApiError.js";
 
 interface FakeSequence {
   tokens: number[];
@@ -69,4 +69,27 @@ test("an already aborted signal is refused at once", async () => {
   const controller = new AbortController();
   controller.abort();
   await assert.rejects(pool([]).acquire([1], controller.signal), RequestAbortedError);
+});
+
+test("a full queue refuses the next request at once with a 503 and Retry-After", async () => {
+  const slots = new SlotPool([{ tokens: [] }], (s: FakeSequence) => s.tokens, { maxQueue: 1, queueTimeoutMs: 0 });
+  const held = await slots.acquire([1]);
+  const queued = slots.acquire([2]);
+  await assert.rejects(slots.acquire([3]), (error: unknown) => {
+    assert.ok(error instanceof ServerOverloadedError);
+    assert.equal(error.status, 503);
+    assert.equal(error.headers["Retry-After"], "1");
+    return true;
+  });
+  slots.release(held);
+  await queued;
+});
+
+test("a request that waits longer than the queue timeout gets a 503 and leaves the queue", async () => {
+  const slots = new SlotPool([{ tokens: [] }], (s: FakeSequence) => s.tokens, { maxQueue: 8, queueTimeoutMs: 20 });
+  const held = await slots.acquire([1]);
+  await assert.rejects(slots.acquire([2]), ServerOverloadedError);
+  assert.equal(slots.queued, 0);
+  slots.release(held);
+  assert.equal(slots.busy, 0);
 });
