@@ -51,11 +51,28 @@ test("hermes synth writes a model of the requested shape and type", async () => 
   }
 });
 
-test("bad flags end with a message and exit code 1, not a stack trace", async () => {
-  const child = spawn(process.execPath, [bin, "serve", "--model", "/nonexistent.gguf"], { stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  assert.equal(await new Promise((resolve) => child.once("exit", resolve)), 1);
-  assert.match(stderr, /model file not found/);
-  assert.doesNotMatch(stderr, /\n\s+at /);
-});
+const badCalls: Array<[string[], RegExp]> = [
+  [["serve", "--model", "/nonexistent.gguf"], /model file not found/],
+  [["serve"], /either --model FILE or --demo/],
+  [["serve", "--demo", "--parallel", "0"], /--parallel must be a positive integer/],
+  [["serve", "--demo", "--port", "http"], /--port must be a non-negative integer/],
+  [["serve", "--demo", "--chat-format", "vicuna"], /--chat-format must be one of/],
+  [["serve", "--demo", "--queue-timeout=-1"], /--queue-timeout must be a number/],
+  [["serve", "--demo", "--queue-timeout", "soon"], /--queue-timeout must be a number/],
+  [["serve", "--demo", "--no-such-flag"], /Unknown option/],
+  [["synth", "--shape", "70b", "--out", "/tmp/x.gguf"], /--shape must be one of/],
+  [["synth", "--type", "q2_k", "--out", "/tmp/x.gguf"], /--type must be one of/],
+  [["synth"], /--out is required/],
+  [["frobnicate"], /unknown command 'frobnicate'/],
+];
+
+for (const [args, message] of badCalls) {
+  test(`hermes ${args.join(" ")}: a message and exit code 1, not a stack trace`, async () => {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    assert.equal(await new Promise((resolve) => child.once("exit", resolve)), 1);
+    assert.match(stderr, message);
+    assert.doesNotMatch(stderr, /\n\s+at /);
+  });
+}
