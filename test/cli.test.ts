@@ -59,6 +59,8 @@ const badCalls: Array<[string[], RegExp]> = [
   [["serve", "--demo", "--chat-format", "vicuna"], /--chat-format must be one of/],
   [["serve", "--demo", "--queue-timeout=-1"], /--queue-timeout must be a number/],
   [["serve", "--demo", "--queue-timeout", "soon"], /--queue-timeout must be a number/],
+  [["serve", "--demo", "--request-timeout=-5"], /--request-timeout must be a number/],
+  [["serve", "--demo", "--prefill-chunk", "0"], /--prefill-chunk must be a positive integer/],
   [["serve", "--demo", "--no-such-flag"], /Unknown option/],
   [["synth", "--shape", "70b", "--out", "/tmp/x.gguf"], /--shape must be one of/],
   [["synth", "--type", "q2_k", "--out", "/tmp/x.gguf"], /--type must be one of/],

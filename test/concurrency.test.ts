@@ -3,7 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { MODEL_ID, postJson, startTestServer, type TestServer } from "./helpers/testServer.js";
 
 interface Health {
-  slots: { total: number; idle: number; busy: number };
+  slots: { total: number; idle: number; busy: number; prefill: number; decode: number };
   queued: number;
 }
 
@@ -117,7 +117,8 @@ describe("two slots", () => {
     const a = new AbortController();
     const b = new AbortController();
     await Promise.all([startStream(server, a), startStream(server, b)]);
-    assert.deepEqual((await health(server)).slots, { total: 2, idle: 0, busy: 2 });
+    const { slots } = await health(server);
+    assert.deepEqual([slots.total, slots.idle, slots.busy, slots.decode], [2, 0, 2, 2]);
     a.abort();
     b.abort();
     await waitForHealth(server, (h) => h.slots.busy === 0);

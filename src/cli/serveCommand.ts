@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, renameSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { Engine } from "../engine/Engine.js";
+import { DEFAULT_PREFILL_CHUNK, Engine } from "../engine/Engine.js";
 import { synthesizeLlamaModel } from "../gguf/synthesizeLlamaModel.js";
 import { startServer } from "../server/startServer.js";
 import { ServedModel } from "../serving/ServedModel.js";
@@ -25,6 +25,9 @@ hermes serve --demo [options]
   --chat-format F     ${chatFormats.join(" | ")} (default: the GGUF's template, else alpaca)
   --max-queue N       requests that may wait for a slot; more get 503 at once (default 64 x parallel)
   --queue-timeout S   seconds a request may wait for a slot before a 503 (default 300; 0 = no limit)
+  --request-timeout S seconds a completion may take, queue wait included, before a 504 (default 0 = no limit)
+  --prefill-chunk N   prompt tokens evaluated per decode step, so long prompts never stall other streams
+                      (default ${DEFAULT_PREFILL_CHUNK})
   --api-key KEY       require 'Authorization: Bearer KEY' (or set HERMES_API_KEY)`;
 
 /** The id under which the demo model is also served, so the hosted API's examples run against it unchanged. */
@@ -53,6 +56,8 @@ export async function serveCommand(args: string[]): Promise<number> {
       "api-key": { type: "string" },
       "max-queue": { type: "string" },
       "queue-timeout": { type: "string", default: "300" },
+      "request-timeout": { type: "string", default: "0" },
+      "prefill-chunk": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -75,6 +80,9 @@ export async function serveCommand(args: string[]): Promise<number> {
   const maxQueue = positiveInt(values["max-queue"], "--max-queue", true) ?? 64 * parallel;
   const queueTimeout = Number(values["queue-timeout"]);
   if (!(queueTimeout >= 0)) throw new Error("--queue-timeout must be a number of seconds >= 0");
+  const requestTimeout = Number(values["request-timeout"]);
+  if (!(requestTimeout >= 0)) throw new Error("--request-timeout must be a number of seconds >= 0");
+  const prefillChunk = positiveInt(values["prefill-chunk"], "--prefill-chunk");
 
   const progress = new ProgressBar(`loading ${modelPath}`);
   const engine = await Engine.load({
@@ -83,6 +91,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     ...(contextSize !== undefined ? { contextSize } : {}),
     ...(threads !== undefined ? { threads } : {}),
     queue: { maxQueue, queueTimeoutMs: queueTimeout * 1000 },
+    ...(prefillChunk !== undefined ? { prefillChunk } : {}),
     onLoadProgress: (fraction) => progress.update(fraction),
   });
   const info = engine.info;
@@ -103,6 +112,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     host: values.host,
     port,
     ...(apiKey ? { apiKey } : {}),
+    requestTimeoutMs: requestTimeout * 1000,
   });
   progress.done(
     `hermes-serve ready at ${server.url}/v1 (also /v3/openai, /openai/v1): model "${ids[0]}", ` +

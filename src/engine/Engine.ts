@@ -1,22 +1,17 @@
 import { basename } from "node:path";
 import os from "node:os";
-import {
-  getLlama,
-  LlamaLogLevel,
-  TokenBias,
-  type Llama,
-  type LlamaContext,
-  type LlamaContextSequence,
-  type LlamaModel,
-  type SequenceEvaluateOptions,
-  type Token,
-} from "node-llama-cpp";
-import { ContextLengthExceededError, RequestAbortedError } from "../errors/ApiError.js";
-import { SlotPool, type QueueLimits } from "./SlotPool.js";
-import { StepBarrier } from "./StepBarrier.js";
-import { StopMatcher } from "./StopMatcher.js";
-import { TokenTextDecoder } from "./TokenTextDecoder.js";
-import type { EngineStats, FinishReason, GenerationEvent, GenerationRequest, ModelInfo, SamplingParams } from "./types.js";
+import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaModel, type Token } from "node-llama-cpp";
+import { abortError, ContextLengthExceededError, RequestAbortedError } from "../errors/ApiError.js";
+import type { QueueLimits } from "./AdmissionQueue.js";
+import { evaluateOptions } from "./evaluateOptions.js";
+import { EventChannel } from "./EventChannel.js";
+import { Scheduler } from "./Scheduler.js";
+import type { EngineStats, GenerationEvent, GenerationRequest, ModelInfo, StepRecord } from "./types.js";
+
+/** Prompt tokens per decode step by default: long prompts advance ~256 tokens per step while others stream. */
+export const DEFAULT_PREFILL_CHUNK = 256;
+/** A prefix in another slot is copied, not recomputed, when it saves at least this many tokens. */
+const MIN_COPY_TOKENS = 16;
 
 export interface EngineOptions {
   modelPath: string;
@@ -28,29 +23,31 @@ export interface EngineOptions {
   threads?: number;
   /** Bound and timeout of the wait for a slot (default: 64 waiting per slot, no timeout). */
   queue?: Partial<QueueLimits>;
+  /** Prompt tokens evaluated per decode step, at most (default DEFAULT_PREFILL_CHUNK). */
+  prefillChunk?: number;
   /** Called with the loaded fraction (0..1) while the weights load. */
   onLoadProgress?: (fraction: number) => void;
 }
 
 /**
  * node-llama-cpp behind the small interface the rest of the project uses: load a GGUF, tokenize, and run
- * generations on a pool of context sequences (slots) that decode in one batch per step.
+ * generations on the scheduler's slots (context sequences of one context, decoded in one batch per step).
  */
 export class Engine {
-  private readonly pool: SlotPool<LlamaContextSequence>;
-  private readonly barrier = new StepBarrier();
+  private readonly scheduler: Scheduler;
 
   private constructor(
     private readonly llama: Llama,
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
     readonly info: ModelInfo,
-    queue: Partial<QueueLimits>,
+    options: { queue: Partial<QueueLimits>; prefillChunk: number },
   ) {
     const sequences = Array.from({ length: context.totalSequences }, () => context.getSequence());
-    this.pool = new SlotPool(sequences, (sequence) => sequence.contextTokens, {
-      maxQueue: queue.maxQueue ?? 64 * sequences.length,
-      queueTimeoutMs: queue.queueTimeoutMs ?? 0,
+    this.scheduler = new Scheduler(model, sequences, {
+      prefillChunk: options.prefillChunk,
+      minCopyTokens: MIN_COPY_TOKENS,
+      queue: { maxQueue: options.queue.maxQueue ?? 64 * sequences.length, queueTimeoutMs: options.queue.queueTimeoutMs ?? 0 },
     });
   }
 
@@ -69,7 +66,10 @@ export class Engine {
         ...(options.onLoadProgress ? { onLoadProgress: options.onLoadProgress } : {}),
       });
       const contextSize = options.contextSize ?? model.trainContextSize;
-      const context = await model.createContext({ sequences: options.parallel, contextSize, threads });
+      const prefillChunk = options.prefillChunk ?? DEFAULT_PREFILL_CHUNK;
+      // one step (a prompt chunk plus a token per slot) must fit one llama.cpp batch
+      const batchSize = prefillChunk + options.parallel;
+      const context = await model.createContext({ sequences: options.parallel, contextSize, threads, batchSize });
       const metadata = model.fileInfo.metadata;
       const chatTemplate = metadata.tokenizer?.chat_template;
       const info: ModelInfo = {
@@ -83,7 +83,7 @@ export class Engine {
         eosText: model.tokens.eosString ?? "</s>",
         ...(typeof chatTemplate === "string" ? { chatTemplate } : {}),
       };
-      return new Engine(llama, model, context, info, options.queue ?? {});
+      return new Engine(llama, model, context, info, { queue: options.queue ?? {}, prefillChunk });
     } catch (error) {
       await llama.dispose();
       throw error;
@@ -120,98 +120,51 @@ export class Engine {
   }
 
   stats(): EngineStats {
-    const busy = this.pool.busy;
-    return { slots: { total: this.pool.size, idle: this.pool.size - busy, busy }, queued: this.pool.queued };
+    return this.scheduler.stats();
+  }
+
+  /** Calls `observer` after every decode step; returns the function that stops it. */
+  observeSteps(observer: (step: StepRecord) => void): () => void {
+    return this.scheduler.observe(observer);
   }
 
   /**
-   * Runs one generation: waits for a slot, reuses the slot's cached prefix, then yields text pieces (stop
-   * strings cut, multi-byte characters whole) and one final `done`. Ending the iteration early, or aborting
-   * `signal`, stops decoding and frees the slot.
+   * Runs one generation: queues it for a slot (a full queue throws the 503 at once), then yields text pieces
+   * (stop strings cut, multi-byte characters whole) and one final `done`. Generation does not wait for the
+   * consumer. Ending the iteration early, or aborting `signal`, cancels it and frees the slot within one step; an
+   * abort ends the iteration with the signal's reason when it is an ApiError (a deadline), otherwise a 499.
    */
   async *generate(request: GenerationRequest, signal?: AbortSignal): AsyncGenerator<GenerationEvent, void, void> {
     const prompt = request.promptTokens as Token[];
     this.completionBudget(prompt.length, request.maxTokens, "max_tokens");
-    const slot = await this.pool.acquire(prompt, signal);
+    if (signal?.aborted) throw abortError(signal);
+    const controller = new AbortController();
+    const forward = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener("abort", forward, { once: true });
+    const events = new EventChannel<GenerationEvent>();
+    let ended = false;
     try {
-      const sequence = slot.sequence;
-      await sequence.adaptStateToTokens(prompt.slice(0, -1), false);
-      const cachedTokens = sequence.nextTokenIndex;
-      const generated: Token[] = [];
-      const decoder = new TokenTextDecoder((tokens, last) => this.detokenize(tokens, last), prompt);
-      const matcher = new StopMatcher(request.stop);
-      let completionTokens = 0;
-      let finishReason: FinishReason = "length";
-      let stoppedByString = false;
-      const tokens = sequence.evaluate(prompt.slice(cachedTokens), this.evaluateOptions(request.sampling, generated));
-      this.barrier.join();
-      try {
-        for await (const token of tokens) {
-          if (signal?.aborted) throw new RequestAbortedError();
-          completionTokens++;
-          if (this.model.isEogToken(token)) {
-            finishReason = "stop";
-            break;
-          }
-          generated.push(token);
-          const piece = decoder.push(token);
-          if (piece !== "") {
-            const { text, stopped } = matcher.push(piece);
-            if (text !== "") yield { type: "text", text };
-            if (stopped) {
-              finishReason = "stop";
-              stoppedByString = true;
-              break;
-            }
-          }
-          if (completionTokens >= request.maxTokens) break;
-          await this.barrier.arrive();
-        }
-      } finally {
-        this.barrier.leave();
-      }
-      if (signal?.aborted) throw new RequestAbortedError();
-      const rest = stoppedByString ? "" : matcher.flush();
-      if (rest !== "") yield { type: "text", text: rest };
-      yield { type: "done", finishReason, usage: { promptTokens: prompt.length, completionTokens, cachedTokens } };
+      this.scheduler.submit({
+        prompt,
+        maxTokens: request.maxTokens,
+        stop: request.stop,
+        options: (generated) => evaluateOptions(this.model, request.sampling, generated),
+        signal: controller.signal,
+        events,
+      });
+      for await (const event of events) yield event;
+      ended = true;
     } finally {
-      this.pool.release(slot);
+      signal?.removeEventListener("abort", forward);
+      if (!ended) controller.abort(new RequestAbortedError());
     }
   }
 
   async dispose(): Promise<void> {
+    await this.scheduler.close();
     await this.context.dispose();
     await this.model.dispose();
     await this.llama.dispose();
-  }
-
-  private evaluateOptions(sampling: SamplingParams, generated: Token[]): SequenceEvaluateOptions {
-    const options: SequenceEvaluateOptions = {
-      temperature: sampling.temperature,
-      topK: sampling.topK,
-      topP: sampling.topP,
-      minP: sampling.minP,
-      seed: sampling.seed,
-      yieldEogToken: true,
-    };
-    if (sampling.presencePenalty !== 0 || sampling.frequencyPenalty !== 0 || sampling.repetitionPenalty !== 1) {
-      options.repeatPenalty = {
-        punishTokens: () => generated,
-        maxPunishTokens: 64,
-        penalty: sampling.repetitionPenalty,
-        presencePenalty: sampling.presencePenalty,
-        frequencyPenalty: sampling.frequencyPenalty,
-      };
-    }
-    if (sampling.logitBias.size > 0) {
-      const bias = new TokenBias(this.model.tokenizer);
-      // TokenBias.set() silently skips end-of-generation tokens, so `logit_bias` on </s> (ban it, or force it) would
-      // be ignored; its internal map is written directly instead (node-llama-cpp is pinned; a test guards this).
-      const biases = (bias as unknown as { _biases: Map<Token, number> })._biases;
-      for (const [token, value] of sampling.logitBias) biases.set(token as Token, value <= -100 ? -Infinity : value);
-      options.tokenBias = bias;
-    }
-    return options;
   }
 }
 

@@ -49,7 +49,39 @@ export interface ModelInfo {
   chatTemplate?: string;
 }
 
+/** Totals since the engine started. */
+export interface SchedulerCounters {
+  /** Requests admitted to a slot. */
+  requests: number;
+  /** Prompt tokens of the admitted requests. */
+  promptTokens: number;
+  /** Of those, tokens not evaluated: already in the slot's cache, or copied from another slot. */
+  cachedTokens: number;
+  /** Of the cached tokens, those copied from another slot's cache. */
+  copiedTokens: number;
+  /** Prompt tokens evaluated. */
+  prefillTokens: number;
+  /** Tokens sampled (completion tokens, end-of-sequence included). */
+  generatedTokens: number;
+  /** Decode steps (llama.cpp batches) run. */
+  steps: number;
+  /** Tokens evaluated in those steps (prompt chunks plus one per decoding request). */
+  stepTokens: number;
+  /** Time spent in steps, ms. */
+  stepMs: number;
+}
+
 export interface EngineStats {
-  slots: { total: number; idle: number; busy: number };
+  slots: { total: number; idle: number; busy: number; prefill: number; decode: number };
   queued: number;
+  counters: SchedulerCounters;
+}
+
+/** What one decode step evaluated (for observers: tests and diagnostics). */
+export interface StepRecord {
+  /** Slots that sampled one token. */
+  decode: number[];
+  /** Slots that evaluated a chunk of their prompt. */
+  prefill: Array<{ slot: number; tokens: number }>;
+  ms: number;
 }

@@ -96,3 +96,26 @@ export class RequestAbortedError extends ApiError {
     super(499, "The client closed the request.", "invalid_request_error", "client_closed_request");
   }
 }
+
+/** 504: the request ran past the server's per-request deadline (`--request-timeout`). */
+export class RequestTimeoutError extends ApiError {
+  constructor(timeoutMs: number) {
+    super(504, `The request did not complete within the server's request timeout of ${timeoutMs / 1000} s.`, "server_error", "timeout");
+  }
+}
+
+/**
+ * The error an aborted request ends with: the signal's reason when it is one of ours (a deadline), otherwise
+ * "client closed request".
+ */
+export function abortError(signal: AbortSignal | undefined): ApiError {
+  const reason: unknown = signal?.reason;
+  return reason instanceof ApiError ? reason : new RequestAbortedError();
+}
+
+/** 503 to the requests still queued or running when the server stops. */
+export class ServerShuttingDownError extends ApiError {
+  constructor() {
+    super(503, "The server is shutting down. Retry later.", "server_error", "server_shutting_down", null, { "Retry-After": "1" });
+  }
+}

@@ -1,7 +1,13 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { AuthenticationError, InvalidRequestError, PayloadTooLargeError, RouteNotFoundError } from "../errors/ApiError.js";
+import {
+  AuthenticationError,
+  InvalidRequestError,
+  PayloadTooLargeError,
+  RequestTimeoutError,
+  RouteNotFoundError,
+} from "../errors/ApiError.js";
 import type { ModelList } from "../protocol/models.js";
 import { parseRequest } from "../protocol/parseRequest.js";
 import { chatCompletionRequestSchema, completionRequestSchema } from "../protocol/requests.js";
@@ -20,6 +26,8 @@ export interface AppOptions {
   apiKey?: string;
   /** Largest accepted request body. */
   bodyLimitBytes?: number;
+  /** Deadline of each completion request, from arrival to its last byte (ms); 0 or unset = none. */
+  requestTimeoutMs?: number;
 }
 
 const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
@@ -57,13 +65,17 @@ export function createApp(options: AppOptions): Hono {
     );
     api.post("/chat/completions", async (c) => {
       const request = parseRequest(chatCompletionRequestSchema, await jsonBody(c));
-      const result = await chat.create(request, c.req.raw.signal);
-      return result.stream ? sseResponse(result.chunks) : c.json(result.response);
+      return withDeadline(c.req.raw.signal, options.requestTimeoutMs ?? 0, async (signal) => {
+        const result = await chat.create(request, signal);
+        return result.stream ? { chunks: result.chunks } : { json: result.response };
+      });
     });
     api.post("/completions", async (c) => {
       const request = parseRequest(completionRequestSchema, await jsonBody(c));
-      const result = await completions.create(request, c.req.raw.signal);
-      return result.stream ? sseResponse(result.chunks) : c.json(result.response);
+      return withDeadline(c.req.raw.signal, options.requestTimeoutMs ?? 0, async (signal) => {
+        const result = await completions.create(request, signal);
+        return result.stream ? { chunks: result.chunks } : { json: result.response };
+      });
     });
     api.get("/models", (c) => {
       const list: ModelList = { object: "list", data: [options.model.card()] };
@@ -77,6 +89,47 @@ export function createApp(options: AppOptions): Hono {
     app.route(prefix, api);
   }
   return app;
+}
+
+/**
+ * Runs a completion under the client's signal joined with the request deadline (which aborts with a 504 reason),
+ * and renders its result: JSON, or SSE whose end also ends the deadline.
+ */
+async function withDeadline(
+  client: AbortSignal,
+  timeoutMs: number,
+  run: (signal: AbortSignal) => Promise<Rendered>,
+): Promise<Response> {
+  if (timeoutMs <= 0) return render(await run(client));
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new RequestTimeoutError(timeoutMs)), timeoutMs);
+  let result: Rendered;
+  try {
+    result = await run(AbortSignal.any([client, deadline.signal]));
+  } catch (error) {
+    clearTimeout(timer);
+    throw error;
+  }
+  if ("json" in result) {
+    clearTimeout(timer);
+    return render(result);
+  }
+  const chunks = result.chunks;
+  return sseResponse(
+    (async function* () {
+      try {
+        yield* chunks;
+      } finally {
+        clearTimeout(timer);
+      }
+    })(),
+  );
+}
+
+type Rendered = { json: unknown } | { chunks: AsyncIterable<unknown> };
+
+function render(result: Rendered): Response | Promise<Response> {
+  return "json" in result ? Response.json(result.json) : sseResponse(result.chunks);
 }
 
 async function jsonBody(c: Context): Promise<unknown> {

@@ -10,31 +10,35 @@ function event(data: string): Uint8Array {
  * A `text/event-stream` response: one `data: {json}` event per chunk, a failure after the headers as a
  * `data: {"error": ...}` event, and always `data: [DONE]` last. The first chunk is pulled before the response
  * exists, so a request that fails before producing anything gets a plain error status instead.
- * Chunks are produced only as fast as the client reads them; a client that goes away cancels the source.
+ * Chunks are taken from the source as fast as the client reads them; a client that goes away cancels the source.
  */
 export async function sseResponse(chunks: AsyncIterable<unknown>): Promise<Response> {
   const iterator = chunks[Symbol.asyncIterator]();
   const first = await iterator.next();
   let pending: IteratorResult<unknown> | undefined = first;
   let finished = false;
+  let cancelled = false;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (finished) return;
+      let data: string | undefined;
       try {
         const result = pending ?? (await iterator.next());
         pending = undefined;
-        if (!result.done) {
-          controller.enqueue(event(JSON.stringify(result.value)));
-          return;
-        }
+        if (!result.done) data = JSON.stringify(result.value);
       } catch (error) {
-        controller.enqueue(event(JSON.stringify(toApiError(error).toJSON())));
+        data = JSON.stringify(toApiError(error).toJSON());
+        finished = true;
       }
+      if (cancelled) return; // the client left while this chunk was being made
+      if (data !== undefined) controller.enqueue(event(data));
+      if (data !== undefined && !finished) return;
       finished = true;
       controller.enqueue(event("[DONE]"));
       controller.close();
     },
     async cancel() {
+      cancelled = true;
       finished = true;
       await iterator.return?.();
     },

@@ -38,6 +38,8 @@ export async function startTestServer(
     chatFormat?: ChatFormat;
     bodyLimitBytes?: number;
     queue?: { maxQueue?: number; queueTimeoutMs?: number };
+    prefillChunk?: number;
+    requestTimeoutMs?: number;
   } = {},
 ): Promise<TestServer> {
   const modelPath = tinyModelPath();
@@ -47,6 +49,7 @@ export async function startTestServer(
     threads: 1,
     ...(options.queue !== undefined ? { queue: options.queue } : {}),
     ...(options.contextSize !== undefined ? { contextSize: options.contextSize } : {}),
+    ...(options.prefillChunk !== undefined ? { prefillChunk: options.prefillChunk } : {}),
   });
   const template = resolveChatTemplate({
     ...(options.chatFormat !== undefined ? { requested: options.chatFormat } : {}),
@@ -58,6 +61,7 @@ export async function startTestServer(
     port: 0,
     ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
     ...(options.bodyLimitBytes !== undefined ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
+    ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
   });
   return {
     url: server.url,

@@ -1,0 +1,287 @@
+import type { LlamaContextSequence, LlamaModel, SequenceEvaluateOptions, Token } from "node-llama-cpp";
+import { abortError, ServerShuttingDownError, type ApiError } from "../errors/ApiError.js";
+import { AdmissionQueue, type QueueLimits } from "./AdmissionQueue.js";
+import { copySequencePrefix } from "./copySequencePrefix.js";
+import { EventChannel } from "./EventChannel.js";
+import { nextPhase, type SlotPhase } from "./nextPhase.js";
+import { pickSlot } from "./pickSlot.js";
+import { planStep, type StepItem } from "./planStep.js";
+import { StopMatcher } from "./StopMatcher.js";
+import { TokenTextDecoder } from "./TokenTextDecoder.js";
+import type { EngineStats, FinishReason, GenerationEvent, SchedulerCounters, StepRecord } from "./types.js";
+
+export interface SchedulerOptions {
+  /** Prompt tokens evaluated per decode step, at most (all prefilling requests together). */
+  prefillChunk: number;
+  /** A prefix held by another slot is copied when it saves at least this many tokens of prefill. */
+  minCopyTokens: number;
+  queue: QueueLimits;
+}
+
+/** One generation, from submission to its last event. */
+export interface Job {
+  prompt: Token[];
+  maxTokens: number;
+  stop: readonly string[];
+  /** Sampling options; `generated` is the job's growing list of sampled tokens. */
+  options: (generated: readonly Token[]) => SequenceEvaluateOptions;
+  /** Aborting it cancels the job wherever it is (queue, prefill, decode). */
+  signal: AbortSignal;
+  events: EventChannel<GenerationEvent>;
+}
+
+interface Running {
+  job: Job;
+  admitted: number;
+  /** Prompt tokens in the slot's KV cache so far. */
+  evaluated: number;
+  cachedTokens: number;
+  completionTokens: number;
+  generated: Token[];
+  decoder: TokenTextDecoder;
+  matcher: StopMatcher;
+  /** A stop string ended the text: what the matcher holds back is never sent. */
+  stoppedByString: boolean;
+  tokens: AsyncIterator<Token, void, void> | undefined;
+}
+
+interface Slot {
+  readonly id: number;
+  readonly sequence: LlamaContextSequence;
+  phase: SlotPhase;
+  lastUsed: number;
+  running: Running | undefined;
+}
+
+/**
+ * The decode loop. Requests wait in a bounded FIFO; each admitted one gets a slot (a context sequence) chosen for
+ * prefix reuse, possibly seeded by copying another slot's KV cells. Then every step evaluates, in one llama.cpp
+ * batch, one token for each decoding slot and a bounded chunk of the prompts being prefilled, and delivers the
+ * sampled tokens as text. Cancellations, admissions and copies happen between steps, never during one.
+ */
+export class Scheduler {
+  private readonly slots: Slot[];
+  private readonly queue: AdmissionQueue<Job>;
+  private readonly observers = new Set<(step: StepRecord) => void>();
+  private readonly counters: SchedulerCounters = {
+    requests: 0,
+    promptTokens: 0,
+    cachedTokens: 0,
+    copiedTokens: 0,
+    prefillTokens: 0,
+    generatedTokens: 0,
+    steps: 0,
+    stepTokens: 0,
+    stepMs: 0,
+  };
+  private clock = 0;
+  private loop: Promise<void> | undefined;
+  /** Set by close(): every request still queued or running ends with it. */
+  private closing: ApiError | undefined;
+
+  constructor(
+    private readonly model: LlamaModel,
+    sequences: readonly LlamaContextSequence[],
+    private readonly options: SchedulerOptions,
+  ) {
+    this.slots = sequences.map((sequence, id) => ({ id, sequence, phase: "idle", lastUsed: 0, running: undefined }));
+    this.queue = new AdmissionQueue(options.queue, (job, error) => job.events.fail(error));
+  }
+
+  /** Queues `job`; throws the 503 at once when the queue is full or the scheduler is closing. */
+  submit(job: Job): void {
+    if (this.closing) throw this.closing;
+    this.queue.push(job, job.signal);
+    this.wake();
+  }
+
+  /** Ends every queued and running request with a 503 and resolves once the loop has stopped. */
+  async close(): Promise<void> {
+    this.closing ??= new ServerShuttingDownError();
+    for (let job = this.queue.shift(); job !== undefined; job = this.queue.shift()) job.events.fail(this.closing);
+    this.wake();
+    while (this.loop) await this.loop;
+  }
+
+  /** Calls `observer` after every step with what it evaluated; returns the function that stops it. */
+  observe(observer: (step: StepRecord) => void): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  stats(): EngineStats {
+    const count = (phase: SlotPhase): number => this.slots.filter((slot) => slot.phase === phase).length;
+    const idle = count("idle");
+    return {
+      slots: { total: this.slots.length, idle, busy: this.slots.length - idle, prefill: count("prefill"), decode: count("decode") },
+      queued: this.queue.length,
+      counters: { ...this.counters },
+    };
+  }
+
+  /** A new request or a cancellation can need the loop; starts it unless it is running. */
+  private wake(): void {
+    this.loop ??= this.run().finally(() => {
+      this.loop = undefined;
+      if (this.queue.length > 0 && !this.closing) this.wake();
+    });
+  }
+
+  private async run(): Promise<void> {
+    for (;;) {
+      await this.endCancelled();
+      await this.admit();
+      const active = this.slots.filter((slot) => slot.running !== undefined);
+      if (active.length === 0) return;
+      const plan = planStep(
+        active.map((slot) => ({
+          id: slot.id,
+          phase: slot.phase === "decode" ? "decode" : "prefill",
+          remaining: slot.running!.job.prompt.length - slot.running!.evaluated,
+          admitted: slot.running!.admitted,
+        })),
+        this.options.prefillChunk,
+      );
+      const started = performance.now();
+      // every item is started in this same tick, so node-llama-cpp decodes them all in one batch
+      await Promise.all(plan.map((item) => this.advance(item)));
+      this.record(plan, performance.now() - started);
+    }
+  }
+
+  private record(plan: readonly StepItem[], ms: number): void {
+    const step: StepRecord = {
+      decode: plan.filter((item) => item.kind === "decode").map((item) => item.id),
+      prefill: plan.flatMap((item) => (item.kind === "prefill" ? [{ slot: item.id, tokens: item.tokens }] : [])),
+      ms,
+    };
+    const prefillTokens = step.prefill.reduce((sum, item) => sum + item.tokens, 0);
+    this.counters.steps++;
+    this.counters.stepTokens += step.decode.length + prefillTokens;
+    this.counters.prefillTokens += prefillTokens;
+    this.counters.stepMs += ms;
+    for (const observer of this.observers) observer(step);
+  }
+
+  /** Ends every running job whose request was cancelled (client gone, deadline passed), or all when closing. */
+  private async endCancelled(): Promise<void> {
+    for (const slot of this.slots) {
+      const job = slot.running?.job;
+      if (job?.signal.aborted) await this.end(slot, abortError(job.signal));
+      else if (job && this.closing) await this.end(slot, this.closing);
+    }
+  }
+
+  /** Gives idle slots to waiting requests, in arrival order, and puts the reusable part of each prompt in place. */
+  private async admit(): Promise<void> {
+    for (;;) {
+      const views = this.slots.map((slot) => ({ phase: slot.phase, cachedTokens: slot.sequence.contextTokens, lastUsed: slot.lastUsed }));
+      if (!views.some((view) => view.phase === "idle")) return;
+      const job = this.queue.shift();
+      if (job === undefined) return;
+      const choice = pickSlot(views, job.prompt, this.options.minCopyTokens)!;
+      const slot = this.slots[choice.slot]!;
+      slot.phase = nextPhase(slot.phase, "admit");
+      slot.lastUsed = ++this.clock;
+      this.counters.requests++;
+      const running: Running = {
+        job,
+        admitted: slot.lastUsed,
+        evaluated: 0,
+        cachedTokens: 0,
+        completionTokens: 0,
+        generated: [],
+        decoder: new TokenTextDecoder((tokens, last) => this.model.detokenize(tokens as Token[], false, last as Token[]), job.prompt),
+        matcher: new StopMatcher(job.stop),
+        stoppedByString: false,
+        tokens: undefined,
+      };
+      slot.running = running;
+      try {
+        const usable = job.prompt.slice(0, -1);
+        if (choice.copy !== undefined) {
+          const donor = this.slots[choice.copy.from]!.sequence;
+          if (await copySequencePrefix(slot.sequence, donor, choice.copy.tokens)) this.counters.copiedTokens += choice.copy.tokens;
+        }
+        await slot.sequence.adaptStateToTokens(usable, false);
+        running.evaluated = running.cachedTokens = slot.sequence.nextTokenIndex;
+        this.counters.promptTokens += job.prompt.length;
+        this.counters.cachedTokens += running.cachedTokens;
+      } catch (error) {
+        await this.end(slot, error as Error);
+      }
+    }
+  }
+
+  /** Runs one slot's share of a step. Never throws: a failure ends that slot's request only. */
+  private async advance(item: StepItem): Promise<void> {
+    const slot = this.slots[item.id]!;
+    const running = slot.running!;
+    try {
+      if (item.kind === "prefill" && !item.final) {
+        const chunk = running.job.prompt.slice(running.evaluated, running.evaluated + item.tokens);
+        await slot.sequence.evaluateWithoutGeneratingNewTokens(chunk);
+        running.evaluated += chunk.length;
+        return;
+      }
+      if (item.kind === "prefill") {
+        const rest = running.job.prompt.slice(running.evaluated);
+        running.tokens = slot.sequence.evaluate(rest, running.job.options(running.generated))[Symbol.asyncIterator]();
+        running.evaluated += rest.length;
+      }
+      const next = await running.tokens!.next();
+      if (slot.phase === "prefill") slot.phase = nextPhase(slot.phase, "first-token");
+      const finish = next.done ? "length" : this.accept(running, next.value);
+      if (finish !== undefined) await this.end(slot, undefined, finish);
+    } catch (error) {
+      await this.end(slot, error as Error);
+    }
+  }
+
+  /** Turns a sampled token into text; returns the finish reason when the generation is over. */
+  private accept(running: Running, token: Token): FinishReason | undefined {
+    running.completionTokens++;
+    this.counters.generatedTokens++;
+    if (this.model.isEogToken(token)) return "stop";
+    running.generated.push(token);
+    const piece = running.decoder.push(token);
+    if (piece !== "") {
+      const { text, stopped } = running.matcher.push(piece);
+      if (text !== "") running.job.events.push({ type: "text", text });
+      if (stopped) {
+        running.stoppedByString = true;
+        return "stop";
+      }
+    }
+    return running.completionTokens >= running.job.maxTokens ? "length" : undefined;
+  }
+
+  /**
+   * Frees the slot, then completes the request: with `done` (after the text held back for stop strings) when it
+   * finished, or with the error.
+   */
+  private async end(slot: Slot, error: Error | undefined, finishReason?: FinishReason): Promise<void> {
+    const running = slot.running!;
+    slot.running = undefined;
+    let failure = error;
+    try {
+      await running.tokens?.return?.();
+    } catch (returnError) {
+      failure ??= returnError as Error;
+    }
+    slot.phase = nextPhase(slot.phase, "end");
+    const events = running.job.events;
+    if (failure !== undefined || finishReason === undefined) {
+      events.fail(failure ?? new Error("generation ended without a finish reason"));
+      return;
+    }
+    const rest = running.stoppedByString ? "" : running.matcher.flush();
+    if (rest !== "") events.push({ type: "text", text: rest });
+    events.push({
+      type: "done",
+      finishReason,
+      usage: { promptTokens: running.job.prompt.length, completionTokens: running.completionTokens, cachedTokens: running.cachedTokens },
+    });
+    events.close();
+  }
+}

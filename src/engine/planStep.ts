@@ -1,0 +1,33 @@
+/** An active slot as the step planner sees it. */
+export interface ActiveSlot {
+  id: number;
+  phase: "prefill" | "decode";
+  /** Prompt tokens still to evaluate (prefill only); the last one is evaluated together with the first sampling. */
+  remaining: number;
+  /** Admission order: lower came first. */
+  admitted: number;
+}
+
+/** One slot's share of a step: `tokens` prompt tokens, or one generated token (`decode`). */
+export type StepItem =
+  | { id: number; kind: "decode" }
+  | { id: number; kind: "prefill"; tokens: number; final: boolean };
+
+/**
+ * What one decode step evaluates: one token for every decoding slot (so no stream ever waits for a prompt), plus
+ * at most `chunk` prompt tokens, given to the prefilling slots in admission order (the oldest prompt finishes
+ * first). A prompt whose rest fits is finished in this step together with its first sampling (`final`).
+ */
+export function planStep(slots: readonly ActiveSlot[], chunk: number): StepItem[] {
+  const plan: StepItem[] = [];
+  for (const slot of slots) if (slot.phase === "decode") plan.push({ id: slot.id, kind: "decode" });
+  let budget = chunk;
+  const prefilling = slots.filter((slot) => slot.phase === "prefill").sort((a, b) => a.admitted - b.admitted);
+  for (const slot of prefilling) {
+    if (budget === 0) break;
+    const tokens = Math.min(slot.remaining, budget);
+    budget -= tokens;
+    plan.push({ id: slot.id, kind: "prefill", tokens, final: tokens === slot.remaining });
+  }
+  return plan;
+}
