@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { MODEL_ID, postJson, startTestServer, type TestServer } from "./helpers/testServer.js";
+import { MODEL_ID, postJson, readSseEvents, startTestServer, type TestServer } from "./helpers/testServer.js";
 
 interface Health {
   slots: { total: number; idle: number; busy: number; prefill: number; decode: number };
   queued: number;
+  counters: { prefillTokens: number; copiedTokens: number; cachedTokens: number };
 }
 
 async function health(server: TestServer): Promise<Health> {
@@ -178,5 +179,134 @@ describe("admission: queue timeout", () => {
     assert.equal(((await response.json()) as { error: { code: string } }).error.code, "server_overloaded");
     holder.abort();
     await waitForHealth(server, (h) => h.slots.busy === 0 && h.queued === 0);
+  });
+});
+
+const text = (words: number): string =>
+  Array.from({ length: words }, (_, i) => ["amber", "delta", "fjord", "granite", "meadow", "copper"][(i * 5) % 6]).join(" ");
+
+describe("prefill in chunks", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ parallel: 1, prefillChunk: 16 });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  test("a client that disconnects during prefill stops it within a step and frees the slot", async () => {
+    const prompt = text(1800);
+    const promptTokens = server.engine.promptTokens(prompt, true).length;
+    const before = (await health(server)).counters.prefillTokens;
+    const controller = new AbortController();
+    const request = fetch(`${server.url}/v1/completions`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ model: MODEL_ID, prompt, max_tokens: 5, stream: true }),
+      signal: controller.signal,
+    }).catch((error: Error) => error);
+    await waitForHealth(server, (h) => h.slots.prefill === 1);
+    controller.abort();
+    assert.ok((await request) instanceof Error);
+    const after = await waitForHealth(server, (h) => h.slots.busy === 0);
+    const prefilled = after.counters.prefillTokens - before;
+    assert.ok(prefilled < promptTokens - 16, `prefill stopped early: ${prefilled} of ${promptTokens} tokens evaluated`);
+  });
+});
+
+describe("four slots, many clients", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ parallel: 4 });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  test("100 concurrent streamed requests on --parallel 4 all complete with correct usage; no slot is left busy", async () => {
+    const client = server.client();
+    const results = await Promise.all(
+      Array.from({ length: 100 }, async (_, i) => {
+        const prompt = `Request ${i}: ${text(5 + (i % 7))}`;
+        const stream = await client.completions.create({
+          model: MODEL_ID,
+          prompt,
+          max_tokens: 6 + (i % 5),
+          stream: true,
+          stream_options: { include_usage: true },
+          logit_bias: { "2": -100 },
+        });
+        let finishes = 0;
+        let usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | undefined;
+        for await (const chunk of stream) {
+          if (chunk.choices[0]?.finish_reason) finishes++;
+          if (chunk.usage) usage = chunk.usage;
+        }
+        return { i, prompt, finishes, usage };
+      }),
+    );
+    for (const { i, prompt, finishes, usage } of results) {
+      assert.equal(finishes, 1, `request ${i}: one finish_reason`);
+      assert.equal(usage?.completion_tokens, 6 + (i % 5), `request ${i}: completion tokens`);
+      assert.equal(usage?.prompt_tokens, server.engine.promptTokens(prompt, true).length, `request ${i}: prompt tokens`);
+      assert.equal(usage?.total_tokens, usage.prompt_tokens + usage.completion_tokens);
+    }
+    const h = await waitForHealth(server, (x) => x.slots.busy === 0 && x.queued === 0);
+    assert.equal(h.slots.idle, 4);
+  });
+
+  test("a system prompt shared with a running request is copied from its slot, and reported as cached tokens", async () => {
+    const system = text(300);
+    const holder = new AbortController();
+    const holding = fetch(`${server.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ ...long, messages: [{ role: "system", content: system }, ...long.messages], stream: true }),
+      signal: holder.signal,
+    });
+    const reader = (await holding).body!.getReader();
+    await reader.read();
+    const before = (await health(server)).counters.copiedTokens;
+    const answer = await server.client().chat.completions.create({
+      model: MODEL_ID,
+      messages: [
+        { role: "system", content: system },
+        { role: "user", content: "A different question." },
+      ],
+      max_tokens: 2,
+    });
+    const cached = answer.usage?.prompt_tokens_details?.cached_tokens ?? 0;
+    assert.ok(cached >= server.engine.tokenize(system, false).length, `cached ${cached}`);
+    assert.equal((await health(server)).counters.copiedTokens - before, cached);
+    holder.abort();
+    await waitForHealth(server, (h) => h.slots.busy === 0);
+  });
+});
+
+describe("--request-timeout", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ parallel: 1, requestTimeoutMs: 300 });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  test("a completion past its deadline ends with 504 timeout, streamed or not, and frees its slot", async () => {
+    const plain = await postJson(`${server.url}/v1/chat/completions`, long);
+    assert.equal(plain.status, 504);
+    assert.deepEqual(((await plain.json()) as { error: { code: string; type: string } }).error.code, "timeout");
+    await waitForHealth(server, (h) => h.slots.busy === 0);
+
+    const streamed = await postJson(`${server.url}/v1/chat/completions`, { ...long, stream: true });
+    assert.equal(streamed.status, 200);
+    const events = await readSseEvents(streamed);
+    assert.equal(events.at(-1), "[DONE]");
+    const error = JSON.parse(events.at(-2)!) as { error?: { code: string } };
+    assert.equal(error.error?.code, "timeout");
+    await waitForHealth(server, (h) => h.slots.busy === 0);
+
+    const quick = await server.client().chat.completions.create({ ...long, max_tokens: 2 });
+    assert.equal(quick.usage?.completion_tokens, 2);
   });
 });
