@@ -1,16 +1,20 @@
+import { benchCommand, benchUsage } from "./benchCommand.js";
 import { serveCommand, serveUsage } from "./serveCommand.js";
 import { synthCommand, synthUsage } from "./synthCommand.js";
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   serve: serveCommand,
   synth: synthCommand,
+  bench: benchCommand,
 };
 
 const usage = `hermes <command> [options]
 
 ${serveUsage}
 
-${synthUsage}`;
+${synthUsage}
+
+${benchUsage}`;
 
 /** Runs one CLI command; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {

@@ -174,11 +174,9 @@ export class Scheduler {
 
   /** Gives idle slots to waiting requests, in arrival order, and puts the reusable part of each prompt in place. */
   private async admit(): Promise<void> {
-    for (;;) {
+    while (this.queue.length > 0 && this.slots.some((slot) => slot.phase === "idle")) {
+      const job = this.queue.shift()!;
       const views = this.slots.map((slot) => ({ phase: slot.phase, cachedTokens: slot.sequence.contextTokens, lastUsed: slot.lastUsed }));
-      if (!views.some((view) => view.phase === "idle")) return;
-      const job = this.queue.shift();
-      if (job === undefined) return;
       const choice = pickSlot(views, job.prompt, this.options.minCopyTokens)!;
       const slot = this.slots[choice.slot]!;
       slot.phase = nextPhase(slot.phase, "admit");

@@ -1,0 +1,85 @@
+import type { BenchmarkReport } from "./BenchmarkReport.js";
+import { percentile } from "./percentile.js";
+
+const median = (values: readonly number[]): number => percentile(values, 50);
+const fixed = (value: number, digits = 0): string => (Number.isFinite(value) ? value.toFixed(digits) : "–");
+const spread = (values: readonly number[], digits = 0): string =>
+  `${fixed(median(values), digits)} (${fixed(Math.min(...values), digits)}–${fixed(Math.max(...values), digits)})`;
+
+type Model = BenchmarkReport["models"][number];
+
+/**
+ * Server overhead: how much longer a token takes over HTTP than in-process; the median of the runs' pairwise
+ * ratios (each run measures both back to back, so drift of the machine between runs cancels).
+ */
+export function overhead(model: Model): number {
+  return median(model.decodeHttp.map((http, run) => model.decodeDirect[run]! / http - 1));
+}
+
+/** Aggregate decode rate at `streams` concurrent streams over the single-stream one (medians). */
+export function speedup(model: Model, streams: number): number {
+  const rate = (n: number): number => median(model.concurrency.find((c) => c.streams === n)?.tokensPerSecond ?? []);
+  return rate(streams) / rate(1);
+}
+
+export function warmToCold(model: Model): number {
+  return median(model.ttftWarm) / median(model.ttftCold);
+}
+
+/** The issue's targets, judged on the models that were measured. */
+export function judgeTargets(models: readonly Model[]): BenchmarkReport["targets"] {
+  const targets: BenchmarkReport["targets"] = [];
+  const tiny = models.find((m) => m.label.startsWith("tiny"));
+  const big = models.find((m) => m.label.startsWith("1b"));
+  if (big) {
+    const value = overhead(big);
+    targets.push({ target: "server overhead ≤ 2% of single-stream decode time (1b)", value: `${fixed(value * 100, 1)}%`, met: value <= 0.02 });
+  }
+  for (const model of big ? [big] : models) {
+    const value = speedup(model, 4);
+    targets.push({ target: `aggregate at 4 streams ≥ 1.6× single stream (${model.label})`, value: `${fixed(value, 2)}×`, met: value >= 1.6 });
+    const ratio = warmToCold(model);
+    targets.push({ target: `warm TTFT ≤ 25% of cold, 500-token shared prefix (${model.label})`, value: `${fixed(ratio * 100, 0)}%`, met: ratio <= 0.25 });
+  }
+  if (tiny) {
+    const value = median(tiny.decodeHttp);
+    targets.push({ target: "tiny ≥ 700 tok/s, one stream over HTTP", value: `${fixed(value)} tok/s`, met: value >= 700 });
+  }
+  return targets;
+}
+
+/** The report as one markdown table (rows: figures, columns: models), followed by the targets. */
+export function summarizeBenchmark(report: BenchmarkReport): string {
+  const models = report.models;
+  const row = (name: string, cell: (model: Model) => string): string => `| ${name} | ${models.map(cell).join(" | ")} |`;
+  const streams = models[0]?.concurrency.map((c) => c.streams) ?? [];
+  const at = (model: Model, n: number) => model.concurrency.find((c) => c.streams === n)!;
+  const roofline = (model: Model): number => report.machine.memoryBandwidthGBs * 1e9 / model.weightBytesPerToken;
+  const lines = [
+    `| figure (median, min–max over ${models[0]?.decodeHttp.length ?? 0} alternating runs) | ${models.map((m) => m.label).join(" | ")} |`,
+    `|---|${models.map(() => "---").join("|")}|`,
+    row("decode tok/s, 1 stream over HTTP", (m) => spread(m.decodeHttp)),
+    row("decode tok/s, in-process node-llama-cpp", (m) => spread(m.decodeDirect)),
+    row("server overhead per token (median of paired runs)", (m) => `${fixed(overhead(m) * 100, 1)}%`),
+    row("prefill tok/s (fresh prompt)", (m) => spread(m.prefill)),
+    ...streams.map((n) => row(`aggregate decode tok/s, ${n} stream${n === 1 ? "" : "s"}`, (m) => spread(at(m, n).tokensPerSecond))),
+    ...streams.map((n) => row(`time between tokens p50 / p95 ms, ${n} stream${n === 1 ? "" : "s"}`, (m) => `${fixed(at(m, n).gapP50, 1)} / ${fixed(at(m, n).gapP95, 1)}`)),
+    ...streams.map((n) => row(`tokens per decode step, ${n} stream${n === 1 ? "" : "s"}`, (m) => fixed(at(m, n).tokensPerStep, 2))),
+    row("4 streams / 1 stream", (m) => `${fixed(speedup(m, 4), 2)}×`),
+    row("TTFT p50 / p95 ms, 500-token system prompt, cold", (m) => `${fixed(percentile(m.ttftCold, 50))} / ${fixed(percentile(m.ttftCold, 95))}`),
+    row("TTFT p50 / p95 ms, same system prompt, warm", (m) => `${fixed(percentile(m.ttftWarm, 50))} / ${fixed(percentile(m.ttftWarm, 95))}`),
+    row("warm / cold TTFT (p50)", (m) => `${fixed(warmToCold(m) * 100)}%`),
+    row("weights read per token, MB", (m) => fixed(m.weightBytesPerToken / 1e6, 1)),
+    row(`roofline tok/s at ${fixed(report.machine.memoryBandwidthGBs, 1)} GB/s`, (m) => fixed(roofline(m))),
+    row("1-stream decode, % of roofline", (m) => `${fixed((100 * median(m.decodeHttp)) / roofline(m))}%`),
+  ];
+  const targets = report.targets.map((t) => `- ${t.met ? "met" : "MISSED"}: ${t.target}: ${t.value}`);
+  const machine = report.machine;
+  return [
+    `hermes bench, ${report.date}, commit ${report.commit}: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`,
+    "",
+    ...lines,
+    "",
+    ...targets,
+  ].join("\n");
+}

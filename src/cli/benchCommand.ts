@@ -1,0 +1,133 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import type { BenchmarkReport } from "../bench/BenchmarkReport.js";
+import { measureMemoryBandwidth } from "../bench/measureMemoryBandwidth.js";
+import { runBenchmark, type ModelBenchSettings } from "../bench/runBenchmark.js";
+import { judgeTargets, summarizeBenchmark } from "../bench/summarizeBenchmark.js";
+import { weightBytesPerToken } from "../bench/weightBytesPerToken.js";
+import { synthesizeLlamaModel, type SynthType } from "../gguf/synthesizeLlamaModel.js";
+import type { LlamaShapeName } from "../gguf/shapes.js";
+import { ProgressBar } from "./ProgressBar.js";
+
+export const benchUsage = `hermes bench [--models tiny,1b] [--runs N] [--out DIR]
+
+Generates the models it needs (tiny f32, 1B-shape Q4_0), starts 'hermes serve' on each and measures it over HTTP
+with the streaming API: single-stream decode and prefill, 1/2/4/8 concurrent streams, time to first token with a
+shared 500-token system prompt (cold and warm), node-llama-cpp in-process as the baseline, and the memory roofline.
+Prints a markdown table and writes the JSON to DIR (default bench/results).`;
+
+interface BenchModel {
+  shape: LlamaShapeName;
+  type: SynthType;
+  threads: number;
+  settings: Pick<ModelBenchSettings, "decodeTokens" | "prefillTokens" | "streamTokens" | "ttftSamples">;
+}
+
+const cores = os.availableParallelism();
+
+/** Sizes chosen so each model's scenarios take about a minute per run on 2 cores. */
+const MODELS: Record<string, BenchModel> = {
+  // tiny models run fastest on one thread (see docs/architecture.md); real shapes use every core
+  tiny: { shape: "tiny", type: "f32", threads: 1, settings: { decodeTokens: 500, prefillTokens: 1500, streamTokens: 200, ttftSamples: 6 } },
+  "1b": { shape: "1b", type: "q4_0", threads: cores, settings: { decodeTokens: 128, prefillTokens: 500, streamTokens: 32, ttftSamples: 3 } },
+};
+
+/** The generated model for `model`, written once into the temp directory. */
+function benchModelPath(model: BenchModel): string {
+  const dir = join(os.tmpdir(), "hermes-serve");
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `bench-${model.shape}-${model.type}-v1.gguf`);
+  if (!existsSync(path)) {
+    const progress = new ProgressBar(`synth ${model.shape} ${model.type}`);
+    synthesizeLlamaModel({
+      shape: model.shape,
+      type: model.type,
+      out: `${path}.${process.pid}`,
+      seed: 1,
+      name: `bench-${model.shape}`,
+      onProgress: (done, total) => progress.update(done / total),
+    });
+    renameSync(`${path}.${process.pid}`, path);
+    progress.done(`wrote ${path}`);
+  }
+  return path;
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync("git", ["rev-parse", "--short=12", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return "unknown";
+  }
+}
+
+export async function benchCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      models: { type: "string", default: "tiny,1b" },
+      runs: { type: "string", default: "5" },
+      out: { type: "string", default: join("bench", "results") },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(benchUsage);
+    return 0;
+  }
+  const names = values.models.split(",").map((name) => name.trim());
+  for (const name of names) if (!(name in MODELS)) throw new Error(`--models must list some of ${Object.keys(MODELS).join(", ")}`);
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs must be a positive integer");
+
+  const bandwidthProgress = new ProgressBar("measuring memory bandwidth");
+  bandwidthProgress.update(0);
+  const bandwidth = await measureMemoryBandwidth(cores);
+  bandwidthProgress.done(`memory read bandwidth, ${cores} threads: ${(bandwidth / 1e9).toFixed(1)} GB/s`);
+
+  const models: BenchmarkReport["models"] = [];
+  for (const name of names) {
+    const model = MODELS[name]!;
+    const modelPath = benchModelPath(model);
+    const label = `${model.shape} ${model.type}`;
+    const progress = new ProgressBar(`bench ${label}`);
+    const result = await runBenchmark({
+      label,
+      modelPath,
+      threads: model.threads,
+      parallel: 8,
+      runs,
+      streams: [1, 2, 4, 8],
+      systemPromptTokens: 500,
+      ...model.settings,
+      onProgress: (done, total, what) => progress.update(done / total, what),
+    });
+    progress.done(`bench ${label}: done`);
+    models.push({ ...result, weightBytesPerToken: await weightBytesPerToken(modelPath) });
+  }
+
+  const report: BenchmarkReport = {
+    date: new Date().toISOString(),
+    commit: gitCommit(),
+    machine: {
+      cpu: os.cpus()[0]?.model.trim() ?? "unknown",
+      cores,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.versions.node,
+      platform: `${process.platform}-${process.arch}`,
+      memoryBandwidthGBs: bandwidth / 1e9,
+    },
+    models,
+    targets: judgeTargets(models),
+  };
+  mkdirSync(values.out, { recursive: true });
+  const file = join(values.out, `${report.date.replace(/[:.]/g, "-")}-${report.commit}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(summarizeBenchmark(report));
+  console.log(`\nJSON: ${file}`);
+  return 0;
+}
