@@ -27,12 +27,12 @@ export interface ModelBenchSettings {
 
 export interface ConcurrencyResult {
   streams: number;
-  /** Aggregate completion tokens/s, one figure per run. */
+  /** Aggregate completion tokens/s while all streams decode, one figure per run. */
   tokensPerSecond: number[];
   /** Time between consecutive tokens of a stream, over all streams and runs (ms). */
   gapP50: number;
   gapP95: number;
-  /** Tokens the server evaluated per decode step (from /health counters). */
+  /** Tokens the server sampled per decode step (from /health counters): how many streams shared each batch. */
   tokensPerStep: number;
 }
 
@@ -44,6 +44,8 @@ export interface ModelBenchResult {
   /** Single-stream decode tokens/s over HTTP, and in-process with node-llama-cpp alone, one figure per run. */
   decodeHttp: number[];
   decodeDirect: number[];
+  /** Single-stream decode tokens/s over HTTP at temperature 0 (no sampling work), per run. */
+  decodeHttpGreedy: number[];
   /** Prompt tokens/s of a fresh prompt (prompt tokens / time to first token), per run. */
   prefill: number[];
   concurrency: ConcurrencyResult[];
@@ -112,6 +114,7 @@ export async function runBenchmark(settings: ModelBenchSettings): Promise<ModelB
     parallel: settings.parallel,
     decodeHttp: [],
     decodeDirect: [],
+    decodeHttpGreedy: [],
     prefill: [],
     concurrency: settings.streams.map((streams) => ({ streams, tokensPerSecond: [], gapP50: 0, gapP95: 0, tokensPerStep: 0 })),
     ttftCold: [],
@@ -122,7 +125,7 @@ export async function runBenchmark(settings: ModelBenchSettings): Promise<ModelB
   const steps = settings.streams.map(() => ({ steps: 0, tokens: 0 }));
   const completions = `${server.apiUrl}/completions`;
   const chat = `${server.apiUrl}/chat/completions`;
-  const total = settings.runs * (3 + settings.streams.length + 2 * settings.ttftSamples);
+  const total = settings.runs * (4 + settings.streams.length + 2 * settings.ttftSamples);
   let done = 0;
   const step = (what: string): void => settings.onProgress(++done, total, what);
   let seed = 0;
@@ -142,6 +145,9 @@ export async function runBenchmark(settings: ModelBenchSettings): Promise<ModelB
         step("decode in-process");
       };
       for (const measure of run % 2 === 0 ? [overHttp, inProcess] : [inProcess, overHttp]) await measure();
+      const greedy = await streamRequest(completions, { model: server.modelId, prompt, max_tokens: settings.decodeTokens, logit_bias: NO_EOS, temperature: 0 });
+      result.decodeHttpGreedy.push(decodeRate(greedy));
+      step("greedy decode over HTTP");
 
       const fresh = textOfTokens(direct, settings.prefillTokens, 1000 + run);
       const prefill = await streamRequest(completions, { model: server.modelId, prompt: fresh, max_tokens: 1, logit_bias: NO_EOS });
@@ -162,13 +168,17 @@ export async function runBenchmark(settings: ModelBenchSettings): Promise<ModelB
           ),
         );
         const after = (await server.health()).counters;
-        const start = Math.min(...timings.map((t) => t.textAt[0]!));
-        const end = Math.max(...timings.map((t) => t.textAt.at(-1)!));
-        const tokens = timings.reduce((sum, t) => sum + t.completionTokens, 0) - streams;
+        // steady state: the window in which every stream is decoding (from the last first token to the first end)
+        const start = Math.max(...timings.map((t) => t.textAt[0]!));
+        const end = Math.min(...timings.map((t) => t.textAt.at(-1)!));
+        const tokens = timings.reduce((sum, t) => {
+          const chunks = t.textAt.filter((at) => at > start && at <= end).length;
+          return sum + (chunks * t.completionTokens) / t.textAt.length; // a chunk is a token, or a few for split characters
+        }, 0);
         result.concurrency[index]!.tokensPerSecond.push((1000 * tokens) / (end - start));
         for (const t of timings) for (let i = 1; i < t.textAt.length; i++) gaps[index]!.push(t.textAt[i]! - t.textAt[i - 1]!);
         steps[index]!.steps += after.steps! - before.steps!;
-        steps[index]!.tokens += after.stepTokens! - before.stepTokens!;
+        steps[index]!.tokens += after.generatedTokens! - before.generatedTokens!;
         step(`${streams} concurrent streams`);
       }
 

@@ -27,7 +27,7 @@ hermes serve --demo [options]
   --queue-timeout S   seconds a request may wait for a slot before a 503 (default 300; 0 = no limit)
   --request-timeout S seconds a completion may take, queue wait included, before a 504 (default 0 = no limit)
   --prefill-chunk N   prompt tokens evaluated per decode step, so long prompts never stall other streams
-                      (default ${DEFAULT_PREFILL_CHUNK})
+                      (default ${DEFAULT_PREFILL_CHUNK.cpu} on a CPU, ${DEFAULT_PREFILL_CHUNK.gpu} with a GPU)
   --api-key KEY       require 'Authorization: Bearer KEY' (or set HERMES_API_KEY)`;
 
 /** The id under which the demo model is also served, so the hosted API's examples run against it unchanged. */
