@@ -65,6 +65,8 @@ const badCalls: Array<[string[], RegExp]> = [
   [["synth", "--shape", "70b", "--out", "/tmp/x.gguf"], /--shape must be one of/],
   [["synth", "--type", "q2_k", "--out", "/tmp/x.gguf"], /--type must be one of/],
   [["synth"], /--out is required/],
+  [["bench", "--models", "70b"], /--models must list some of tiny, 1b/],
+  [["bench", "--runs", "0"], /--runs must be a positive integer/],
   [["frobnicate"], /unknown command 'frobnicate'/],
 ];
 

@@ -253,6 +253,22 @@ describe("four slots, many clients", () => {
     }
     const h = await waitForHealth(server, (x) => x.slots.busy === 0 && x.queued === 0);
     assert.equal(h.slots.idle, 4);
+
+    // the same totals in Prometheus' format
+    const metrics = await fetch(`${server.url}/metrics`);
+    assert.match(metrics.headers.get("content-type") ?? "", /^text\/plain/);
+    const values = new Map(
+      (await metrics.text())
+        .split("\n")
+        .filter((line) => line !== "" && !line.startsWith("#"))
+        .map((line) => [line.split(" ")[0]!, Number(line.split(" ")[1])] as const),
+    );
+    const generated = results.reduce((sum, r) => sum + (r.usage?.completion_tokens ?? 0), 0);
+    assert.ok(values.get("hermes_requests_total")! >= 100);
+    assert.ok(values.get("hermes_generated_tokens_total")! >= generated);
+    assert.equal(values.get("hermes_slots"), 4);
+    assert.equal(values.get("hermes_slots_decode"), 0);
+    assert.equal(values.get("hermes_requests_queued"), 0);
   });
 
   test("a system prompt shared with a running request is copied from its slot, and reported as cached tokens", async () => {

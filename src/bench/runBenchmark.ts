@@ -151,7 +151,7 @@ export async function runBenchmark(settings: ModelBenchSettings): Promise<ModelB
 
       const fresh = textOfTokens(direct, settings.prefillTokens, 1000 + run);
       const prefill = await streamRequest(completions, { model: server.modelId, prompt: fresh, max_tokens: 1, logit_bias: NO_EOS });
-      result.prefill.push((1000 * (prefill.promptTokens - prefill.cachedTokens)) / (prefill.textAt[0]! - prefill.sentAt));
+      result.prefill.push((1000 * (prefill.promptTokens - prefill.cachedTokens)) / (prefill.firstTokenAt - prefill.sentAt));
       step("prefill");
 
       for (const [index, streams] of settings.streams.entries()) {
@@ -195,10 +195,10 @@ export async function runBenchmark(settings: ModelBenchSettings): Promise<ModelB
             logit_bias: NO_EOS,
           });
         const cold = await ask(`Question ${sample}?`);
-        result.ttftCold.push(cold.textAt[0]! - cold.sentAt);
+        result.ttftCold.push(cold.firstTokenAt - cold.sentAt);
         step("time to first token, cold");
         const warm = await ask(`Another question, number ${sample}?`);
-        result.ttftWarm.push(warm.textAt[0]! - warm.sentAt);
+        result.ttftWarm.push(warm.firstTokenAt - warm.sentAt);
         result.warmCachedTokens.push(warm.cachedTokens);
         step("time to first token, warm");
       }

@@ -4,13 +4,18 @@ export interface StreamTiming {
   sentAt: number;
   /** performance.now() at each chunk that carried text. */
   textAt: number[];
+  /**
+   * performance.now() at the first chunk that carried text or a finish reason: the first token's arrival even when
+   * that token is only part of a character (its text then comes with a later token, or never for max_tokens 1).
+   */
+  firstTokenAt: number;
   promptTokens: number;
   completionTokens: number;
   cachedTokens: number;
 }
 
 interface Chunk {
-  choices?: Array<{ text?: string; delta?: { content?: string } }>;
+  choices?: Array<{ text?: string; delta?: { content?: string }; finish_reason?: string | null }>;
   usage?: { prompt_tokens: number; completion_tokens: number; prompt_tokens_details?: { cached_tokens?: number } } | null;
   error?: { message: string };
 }
@@ -27,7 +32,7 @@ export async function streamRequest(url: string, body: Record<string, unknown>):
     body: JSON.stringify({ ...body, stream: true, stream_options: { include_usage: true } }),
   });
   if (!response.ok || !response.body) throw new Error(`${url}: HTTP ${response.status} ${await response.text()}`);
-  const timing: StreamTiming = { sentAt, textAt: [], promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
+  const timing: StreamTiming = { sentAt, textAt: [], firstTokenAt: NaN, promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
   const decoder = new TextDecoder();
   let buffer = "";
   for await (const bytes of response.body) {
@@ -43,6 +48,7 @@ export async function streamRequest(url: string, body: Record<string, unknown>):
       if (chunk.error) throw new Error(`${url}: ${chunk.error.message}`);
       const choice = chunk.choices?.[0];
       if (choice?.text || choice?.delta?.content) timing.textAt.push(now);
+      if ((choice?.text || choice?.delta?.content || choice?.finish_reason) && Number.isNaN(timing.firstTokenAt)) timing.firstTokenAt = now;
       if (chunk.usage) {
         timing.promptTokens = chunk.usage.prompt_tokens;
         timing.completionTokens = chunk.usage.completion_tokens;

@@ -14,6 +14,7 @@ import { chatCompletionRequestSchema, completionRequestSchema } from "../protoco
 import { ChatCompletionService } from "../serving/ChatCompletionService.js";
 import { CompletionService } from "../serving/CompletionService.js";
 import type { ServedModel } from "../serving/ServedModel.js";
+import { prometheusMetrics } from "./prometheusMetrics.js";
 import { sseResponse } from "./sseResponse.js";
 import { toApiError } from "./toApiError.js";
 
@@ -51,6 +52,7 @@ export function createApp(options: AppOptions): Hono {
   });
 
   app.get("/health", (c) => c.json({ status: "ok", ...options.model.engine.stats() }));
+  app.get("/metrics", (c) => c.text(prometheusMetrics(options.model.engine.stats()), 200, { "Content-Type": "text/plain; version=0.0.4" }));
 
   for (const prefix of API_PREFIXES) {
     const api = new Hono();
