@@ -32,7 +32,7 @@ const cores = os.availableParallelism();
 const MODELS: Record<string, BenchModel> = {
   // tiny models run fastest on one thread (see docs/architecture.md); real shapes use every core
   tiny: { shape: "tiny", type: "f32", threads: 1, settings: { decodeTokens: 500, prefillTokens: 1500, streamTokens: 200, ttftSamples: 6 } },
-  "1b": { shape: "1b", type: "q4_0", threads: cores, settings: { decodeTokens: 128, prefillTokens: 500, streamTokens: 48, ttftSamples: 3 } },
+  "1b": { shape: "1b", type: "q4_0", threads: cores, settings: { decodeTokens: 256, prefillTokens: 500, streamTokens: 48, ttftSamples: 3 } },
 };
 
 /** The generated model for `model`, written once into the temp directory. */
