@@ -12,8 +12,9 @@ export interface ModelBenchSettings {
   parallel: number;
   /** Repetitions; the scenarios alternate within each. */
   runs: number;
-  /** Tokens decoded per single-stream measurement. */
+  /** Tokens decoded per single-stream measurement, and HTTP/in-process pairs of them per run. */
   decodeTokens: number;
+  decodePairs: number;
   /** Prompt tokens of the prefill measurement. */
   prefillTokens: number;
   /** Concurrent stream counts, and tokens each stream decodes. */
@@ -41,7 +42,7 @@ export interface ModelBenchResult {
   modelPath: string;
   threads: number;
   parallel: number;
-  /** Single-stream decode tokens/s over HTTP, and in-process with node-llama-cpp alone, one figure per run. */
+  /** Single-stream decode tokens/s over HTTP, and in-process with node-llama-cpp alone, one figure per pair. */
   decodeHttp: number[];
   decodeDirect: number[];
   /** Single-stream decode tokens/s over HTTP at temperature 0 (no sampling work), per run. */
@@ -125,7 +126,7 @@ export async function runBenchmark(settings: ModelBenchSettings): Promise<ModelB
   const steps = settings.streams.map(() => ({ steps: 0, tokens: 0 }));
   const completions = `${server.apiUrl}/completions`;
   const chat = `${server.apiUrl}/chat/completions`;
-  const total = settings.runs * (4 + settings.streams.length + 2 * settings.ttftSamples);
+  const total = settings.runs * (3 + settings.streams.length + 2 * settings.ttftSamples);
   let done = 0;
   const step = (what: string): void => settings.onProgress(++done, total, what);
   let seed = 0;
@@ -133,18 +134,21 @@ export async function runBenchmark(settings: ModelBenchSettings): Promise<ModelB
     // one untimed request so the first measured one does not pay for the server's first-use costs
     await streamRequest(completions, { model: server.modelId, prompt: "Warm up.", max_tokens: 4, logit_bias: NO_EOS });
     for (let run = 0; run < settings.runs; run++) {
-      // the HTTP and in-process decodes of a run are adjacent, in alternating order, and compared pairwise
+      // short HTTP and in-process decodes, adjacent, in alternating order, compared pair by pair: the machine's
+      // speed jitters by several % from one second to the next, and only many close pairs see through that
       const prompt = `Run ${run}: once upon a time`;
-      const overHttp = async (): Promise<void> => {
-        const http = await streamRequest(completions, { model: server.modelId, prompt, max_tokens: settings.decodeTokens, logit_bias: NO_EOS, seed: run });
-        result.decodeHttp.push(decodeRate(http));
-        step("decode over HTTP");
-      };
-      const inProcess = async (): Promise<void> => {
-        result.decodeDirect.push(await direct.decodeRate(prompt, settings.decodeTokens, { ...DEFAULT_SAMPLING, seed: run }));
-        step("decode in-process");
-      };
-      for (const measure of run % 2 === 0 ? [overHttp, inProcess] : [inProcess, overHttp]) await measure();
+      for (let pair = 0; pair < settings.decodePairs; pair++) {
+        const seed = run * settings.decodePairs + pair;
+        const overHttp = async (): Promise<void> => {
+          const http = await streamRequest(completions, { model: server.modelId, prompt, max_tokens: settings.decodeTokens, logit_bias: NO_EOS, seed });
+          result.decodeHttp.push(decodeRate(http));
+        };
+        const inProcess = async (): Promise<void> => {
+          result.decodeDirect.push(await direct.decodeRate(prompt, settings.decodeTokens, { ...DEFAULT_SAMPLING, seed }));
+        };
+        for (const measure of (run + pair) % 2 === 0 ? [overHttp, inProcess] : [inProcess, overHttp]) await measure();
+      }
+      step("decode over HTTP and in-process");
       const greedy = await streamRequest(completions, { model: server.modelId, prompt, max_tokens: settings.decodeTokens, logit_bias: NO_EOS, temperature: 0 });
       result.decodeHttpGreedy.push(decodeRate(greedy));
       step("greedy decode over HTTP");

@@ -9,8 +9,8 @@ const spread = (values: readonly number[], digits = 0): string =>
 type Model = BenchmarkReport["models"][number];
 
 /**
- * Server overhead: how much longer a token takes over HTTP than in-process; the median of the runs' pairwise
- * ratios (each run measures both back to back, so drift of the machine between runs cancels).
+ * Server overhead: how much longer a token takes over HTTP than in-process; the median of the pairwise ratios
+ * (each pair measures both back to back, so drift of the machine cancels).
  */
 export function overhead(model: Model): number {
   return median(model.decodeHttp.map((http, run) => model.decodeDirect[run]! / http - 1));
@@ -56,12 +56,12 @@ export function summarizeBenchmark(report: BenchmarkReport): string {
   const at = (model: Model, n: number) => model.concurrency.find((c) => c.streams === n)!;
   const roofline = (model: Model): number => report.machine.memoryBandwidthGBs * 1e9 / model.weightBytesPerToken;
   const lines = [
-    `| figure (median, min–max over ${models[0]?.decodeHttp.length ?? 0} alternating runs) | ${models.map((m) => m.label).join(" | ")} |`,
+    `| figure (median, min–max over ${models[0]?.prefill.length ?? 0} alternating runs) | ${models.map((m) => m.label).join(" | ")} |`,
     `|---|${models.map(() => "---").join("|")}|`,
     row("decode tok/s, 1 stream over HTTP", (m) => spread(m.decodeHttp)),
     row("decode tok/s, in-process node-llama-cpp", (m) => spread(m.decodeDirect)),
     row("decode tok/s, 1 stream over HTTP, greedy (temperature 0)", (m) => spread(m.decodeHttpGreedy)),
-    row("server overhead per token (median of paired runs)", (m) => `${fixed(overhead(m) * 100, 1)}%`),
+    row(`server overhead per token (median of ${models[0]?.decodeHttp.length ?? 0} HTTP/in-process pairs)`, (m) => `${fixed(overhead(m) * 100, 1)}%`),
     row("prefill tok/s (fresh prompt)", (m) => spread(m.prefill)),
     ...streams.map((n) => row(`aggregate decode tok/s, ${n} stream${n === 1 ? "" : "s"} (all decoding)`, (m) => spread(at(m, n).tokensPerSecond))),
     ...streams.map((n) => row(`time between tokens p50 / p95 ms, ${n} stream${n === 1 ? "" : "s"}`, (m) => `${fixed(at(m, n).gapP50, 1)} / ${fixed(at(m, n).gapP95, 1)}`)),

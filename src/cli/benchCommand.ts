@@ -23,7 +23,7 @@ interface BenchModel {
   shape: LlamaShapeName;
   type: SynthType;
   threads: number;
-  settings: Pick<ModelBenchSettings, "decodeTokens" | "prefillTokens" | "streamTokens" | "ttftSamples">;
+  settings: Pick<ModelBenchSettings, "decodeTokens" | "decodePairs" | "prefillTokens" | "streamTokens" | "ttftSamples">;
 }
 
 const cores = os.availableParallelism();
@@ -31,8 +31,8 @@ const cores = os.availableParallelism();
 /** Sizes chosen so each model's scenarios take about a minute per run on 2 cores. */
 const MODELS: Record<string, BenchModel> = {
   // tiny models run fastest on one thread (see docs/architecture.md); real shapes use every core
-  tiny: { shape: "tiny", type: "f32", threads: 1, settings: { decodeTokens: 500, prefillTokens: 1500, streamTokens: 200, ttftSamples: 6 } },
-  "1b": { shape: "1b", type: "q4_0", threads: cores, settings: { decodeTokens: 256, prefillTokens: 500, streamTokens: 48, ttftSamples: 3 } },
+  tiny: { shape: "tiny", type: "f32", threads: 1, settings: { decodeTokens: 200, decodePairs: 8, prefillTokens: 1500, streamTokens: 200, ttftSamples: 6 } },
+  "1b": { shape: "1b", type: "q4_0", threads: cores, settings: { decodeTokens: 48, decodePairs: 8, prefillTokens: 500, streamTokens: 48, ttftSamples: 3 } },
 };
 
 /** The generated model for `model`, written once into the temp directory. */
