@@ -1,3 +1,4 @@
+import { Engine } from "../engine/Engine.js";
 import type { SamplingParams } from "../engine/types.js";
 import { DirectModel } from "./DirectModel.js";
 import { percentile } from "./percentile.js";
@@ -12,7 +13,7 @@ export interface ModelBenchSettings {
   parallel: number;
   /** Repetitions; the scenarios alternate within each. */
   runs: number;
-  /** Tokens decoded per single-stream measurement, and HTTP/in-process pairs of them per run. */
+  /** Tokens decoded per single-stream measurement, and groups of them (HTTP, engine, node-llama-cpp) per run. */
   decodeTokens: number;
   decodePairs: number;
   /** Prompt tokens of the prefill measurement. */
@@ -42,9 +43,11 @@ export interface ModelBenchResult {
   modelPath: string;
   threads: number;
   parallel: number;
-  /** Single-stream decode tokens/s over HTTP, and in-process with node-llama-cpp alone, one figure per pair. */
+  /** Single-stream decode tokens/s over HTTP, and in-process with node-llama-cpp alone, one figure per group. */
   decodeHttp: number[];
   decodeDirect: number[];
+  /** The same through hermes' engine (scheduler included) in this process, without HTTP. */
+  decodeEngine: number[];
   /** Single-stream decode tokens/s over HTTP at temperature 0 (no sampling work), per run. */
   decodeHttpGreedy: number[];
   /** Prompt tokens/s of a fresh prompt (prompt tokens / time to first token), per run. */
@@ -86,6 +89,17 @@ const DEFAULT_SAMPLING: Omit<SamplingParams, "seed"> = {
   logitBias: new Map([[2, -100]]),
 };
 
+/** Decode rate through the engine in this process: between its first and its last text event. */
+async function engineDecodeRate(engine: Engine, prompt: string, tokens: number, sampling: SamplingParams): Promise<number> {
+  const textAt: number[] = [];
+  let completionTokens = 0;
+  for await (const event of engine.generate({ promptTokens: engine.promptTokens(prompt, true), maxTokens: tokens, sampling, stop: [] })) {
+    if (event.type === "text") textAt.push(performance.now());
+    else completionTokens = event.usage.completionTokens;
+  }
+  return (1000 * (completionTokens - 1)) / (textAt.at(-1)! - textAt[0]!);
+}
+
 function decodeRate(timing: StreamTiming): number {
   const first = timing.textAt[0]!;
   const last = timing.textAt.at(-1)!;
@@ -98,6 +112,7 @@ function decodeRate(timing: StreamTiming): number {
  */
 export async function runBenchmark(settings: ModelBenchSettings): Promise<ModelBenchResult> {
   const direct = await DirectModel.load(settings.modelPath, settings.threads);
+  const engine = await Engine.load({ modelPath: settings.modelPath, parallel: settings.parallel, threads: settings.threads, contextSize: 2048 });
   const server = await ServerProcess.start([
     "--model",
     settings.modelPath,
@@ -115,6 +130,7 @@ export async function runBenchmark(settings: ModelBenchSettings): Promise<ModelB
     parallel: settings.parallel,
     decodeHttp: [],
     decodeDirect: [],
+    decodeEngine: [],
     decodeHttpGreedy: [],
     prefill: [],
     concurrency: settings.streams.map((streams) => ({ streams, tokensPerSecond: [], gapP50: 0, gapP95: 0, tokensPerStep: 0 })),
@@ -134,21 +150,28 @@ export async function runBenchmark(settings: ModelBenchSettings): Promise<ModelB
     // one untimed request so the first measured one does not pay for the server's first-use costs
     await streamRequest(completions, { model: server.modelId, prompt: "Warm up.", max_tokens: 4, logit_bias: NO_EOS });
     for (let run = 0; run < settings.runs; run++) {
-      // short HTTP and in-process decodes, adjacent, in alternating order, compared pair by pair: the machine's
-      // speed jitters by several % from one second to the next, and only many close pairs see through that
+      // short decodes over HTTP, through the engine in this process, and with node-llama-cpp alone, adjacent, in
+      // rotating order, compared within each group: the machine's speed jitters by several % from one second to
+      // the next, and only many close comparisons see through that
       const prompt = `Run ${run}: once upon a time`;
-      for (let pair = 0; pair < settings.decodePairs; pair++) {
-        const seed = run * settings.decodePairs + pair;
-        const overHttp = async (): Promise<void> => {
-          const http = await streamRequest(completions, { model: server.modelId, prompt, max_tokens: settings.decodeTokens, logit_bias: NO_EOS, seed });
-          result.decodeHttp.push(decodeRate(http));
-        };
-        const inProcess = async (): Promise<void> => {
-          result.decodeDirect.push(await direct.decodeRate(prompt, settings.decodeTokens, { ...DEFAULT_SAMPLING, seed }));
-        };
-        for (const measure of (run + pair) % 2 === 0 ? [overHttp, inProcess] : [inProcess, overHttp]) await measure();
+      for (let group = 0; group < settings.decodePairs; group++) {
+        const seed = run * settings.decodePairs + group;
+        const measures = [
+          async (): Promise<void> => {
+            const http = await streamRequest(completions, { model: server.modelId, prompt, max_tokens: settings.decodeTokens, logit_bias: NO_EOS, seed });
+            result.decodeHttp.push(decodeRate(http));
+          },
+          async (): Promise<void> => {
+            result.decodeEngine.push(await engineDecodeRate(engine, prompt, settings.decodeTokens, { ...DEFAULT_SAMPLING, seed }));
+          },
+          async (): Promise<void> => {
+            result.decodeDirect.push(await direct.decodeRate(prompt, settings.decodeTokens, { ...DEFAULT_SAMPLING, seed }));
+          },
+        ];
+        const first = (run + group) % measures.length;
+        for (const measure of [...measures.slice(first), ...measures.slice(0, first)]) await measure();
       }
-      step("decode over HTTP and in-process");
+      step("decode: HTTP, engine, node-llama-cpp");
       const greedy = await streamRequest(completions, { model: server.modelId, prompt, max_tokens: settings.decodeTokens, logit_bias: NO_EOS, temperature: 0 });
       result.decodeHttpGreedy.push(decodeRate(greedy));
       step("greedy decode over HTTP");
@@ -209,6 +232,7 @@ export async function runBenchmark(settings: ModelBenchSettings): Promise<ModelB
     }
   } finally {
     await server.stop();
+    await engine.dispose();
     await direct.dispose();
   }
   result.concurrency.forEach((entry, index) => {

@@ -12,8 +12,8 @@ type Model = BenchmarkReport["models"][number];
  * Server overhead: how much longer a token takes over HTTP than in-process; the median of the pairwise ratios
  * (each pair measures both back to back, so drift of the machine cancels).
  */
-export function overhead(model: Model): number {
-  return median(model.decodeHttp.map((http, run) => model.decodeDirect[run]! / http - 1));
+export function overhead(model: Model, over: "decodeHttp" | "decodeEngine" = "decodeHttp"): number {
+  return median(model[over].map((rate, group) => model.decodeDirect[group]! / rate - 1));
 }
 
 /** Aggregate decode rate at `streams` concurrent streams over the single-stream one (medians). */
@@ -59,9 +59,11 @@ export function summarizeBenchmark(report: BenchmarkReport): string {
     `| figure (median, min–max over ${models[0]?.prefill.length ?? 0} alternating runs) | ${models.map((m) => m.label).join(" | ")} |`,
     `|---|${models.map(() => "---").join("|")}|`,
     row("decode tok/s, 1 stream over HTTP", (m) => spread(m.decodeHttp)),
-    row("decode tok/s, in-process node-llama-cpp", (m) => spread(m.decodeDirect)),
+    row("decode tok/s, in-process through hermes' engine (no HTTP)", (m) => spread(m.decodeEngine)),
+    row("decode tok/s, in-process node-llama-cpp alone", (m) => spread(m.decodeDirect)),
     row("decode tok/s, 1 stream over HTTP, greedy (temperature 0)", (m) => spread(m.decodeHttpGreedy)),
-    row(`server overhead per token (median of ${models[0]?.decodeHttp.length ?? 0} HTTP/in-process pairs)`, (m) => `${fixed(overhead(m) * 100, 1)}%`),
+    row(`server overhead per token: HTTP vs node-llama-cpp (median of ${models[0]?.decodeHttp.length ?? 0} adjacent pairs)`, (m) => `${fixed(overhead(m) * 100, 1)}%`),
+    row("of which the engine and scheduler: engine vs node-llama-cpp", (m) => `${fixed(overhead(m, "decodeEngine") * 100, 1)}%`),
     row("prefill tok/s (fresh prompt)", (m) => spread(m.prefill)),
     ...streams.map((n) => row(`aggregate decode tok/s, ${n} stream${n === 1 ? "" : "s"} (all decoding)`, (m) => spread(at(m, n).tokensPerSecond))),
     ...streams.map((n) => row(`time between tokens p50 / p95 ms, ${n} stream${n === 1 ? "" : "s"}`, (m) => `${fixed(at(m, n).gapP50, 1)} / ${fixed(at(m, n).gapP95, 1)}`)),
