@@ -3,6 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { getLlama, LlamaLogLevel, type Llama, type LlamaModel, type Token } from "node-llama-cpp";
 import { copySequencePrefix } from "../src/engine/copySequencePrefix.js";
 import { Engine } from "../src/engine/Engine.js";
+import { LoglikelihoodScorer } from "../src/engine/LoglikelihoodScorer.js";
 import type { GenerationEvent, SamplingParams, StepRecord } from "../src/engine/types.js";
 import { tinyModelPath } from "./helpers/testServer.js";
 
@@ -136,5 +137,77 @@ describe("the scheduler", () => {
     } finally {
       stop();
     }
+  });
+});
+
+describe("log-likelihood scoring", () => {
+  let scorer: LoglikelihoodScorer;
+  let llama: Llama;
+  let model: LlamaModel;
+  before(async () => {
+    scorer = await LoglikelihoodScorer.load({ modelPath: tinyModelPath(), contextSize: 512, parallel: 2, threads: 1 });
+    llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error, maxThreads: 1 });
+    model = await llama.loadModel({ modelPath: tinyModelPath() });
+  });
+  after(async () => {
+    await scorer.dispose();
+    await llama.dispose();
+  });
+
+  /** The reference: one plain evaluation of context + continuation, full logits, log-softmax in float64 in JS. */
+  async function reference(context: number[], continuation: number[]): Promise<{ logprob: number; greedy: boolean }> {
+    const ctx = await model.createContext({ sequences: 1, contextSize: 512, threads: 1 });
+    try {
+      const all = [...context, ...continuation];
+      const outputs = await ctx.getSequence().controlledEvaluate(
+        all.slice(0, -1).map((token, i) =>
+          i < context.length - 1 ? (token as Token) : [token as Token, { generateNext: { logits: true, options: { temperature: 0 } } }],
+        ),
+      );
+      let logprob = 0;
+      let greedy = true;
+      continuation.forEach((target, j) => {
+        const logits = [...outputs[context.length - 1 + j]!.next.logits!.entries()];
+        const max = Math.max(...logits.map(([, l]) => l));
+        const logSumExp = max + Math.log(logits.reduce((sum, [, l]) => sum + Math.exp(l - max), 0));
+        const byToken = new Map(logits);
+        logprob += byToken.get(target as Token)! - logSumExp;
+        greedy &&= byToken.get(target as Token) === max;
+      });
+      return { logprob, greedy };
+    } finally {
+      await ctx.dispose();
+    }
+  }
+
+  test("each continuation's log-likelihood equals a plain evaluation's log-softmax sum; the context is shared", async () => {
+    const context = model.tokenize(`Question: ${words(20, 2)}\nAnswer:`);
+    const continuations = [" river", ` ${words(3, 4)}`, ` ${words(6, 6)}.`].map((text) => model.tokenize(text));
+    const scores = await scorer.score(context, continuations);
+    assert.equal(scores.length, 3);
+    for (const [i, continuation] of continuations.entries()) {
+      const expected = await reference(context, continuation);
+      assert.ok(Math.abs(scores[i]!.logprob - expected.logprob) < 1e-3, `choice ${i}: ${scores[i]!.logprob} vs ${expected.logprob}`);
+      assert.ok(scores[i]!.logprob < 0);
+      assert.equal(scores[i]!.greedy, expected.greedy);
+    }
+    // scoring the same context again reuses it and gives the same numbers
+    assert.deepEqual(await scorer.score(context, continuations), scores);
+  });
+
+  test("a continuation made of the model's own greedy tokens is reported greedy", async () => {
+    const context = model.tokenize(words(12, 3));
+    const greedyTokens: number[] = [];
+    const ctx = await model.createContext({ sequences: 1, contextSize: 512, threads: 1 });
+    try {
+      for await (const token of ctx.getSequence().evaluate(context, { temperature: 0, yieldEogToken: true })) {
+        greedyTokens.push(token);
+        if (greedyTokens.length === 4) break;
+      }
+    } finally {
+      await ctx.dispose();
+    }
+    const [score] = await scorer.score(context, [greedyTokens]);
+    assert.equal(score?.greedy, true);
   });
 });

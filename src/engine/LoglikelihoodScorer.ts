@@ -1,0 +1,120 @@
+import os from "node:os";
+import {
+  getLlama,
+  LlamaLogLevel,
+  type ControlledEvaluateInputItem,
+  type Llama,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaModel,
+  type Token,
+} from "node-llama-cpp";
+import { copySequencePrefix } from "./copySequencePrefix.js";
+
+export interface ContinuationScore {
+  /** Sum over the continuation's tokens of log p(token | everything before it). */
+  logprob: number;
+  /** Whether every continuation token is the model's most likely next token. */
+  greedy: boolean;
+}
+
+export interface LoglikelihoodScorerOptions {
+  modelPath: string;
+  /** Tokens of the longest context + continuation. */
+  contextSize: number;
+  /** Continuations scored at once, in one batch (plus one sequence holding the shared context). */
+  parallel: number;
+  threads?: number;
+}
+
+/**
+ * Log-likelihoods of continuations given a context, from one evaluation each (never a decode per token): the
+ * context is evaluated once, copied into one sequence per continuation, and the continuations are evaluated
+ * together. Log-probabilities are the raw model's (log-softmax of the logits, no sampling transform).
+ */
+export class LoglikelihoodScorer {
+  private constructor(
+    private readonly llama: Llama,
+    private readonly model: LlamaModel,
+    private readonly context: LlamaContext,
+    private readonly shared: LlamaContextSequence,
+    private readonly branches: LlamaContextSequence[],
+  ) {}
+
+  static async load(options: LoglikelihoodScorerOptions): Promise<LoglikelihoodScorer> {
+    const threads = options.threads ?? os.availableParallelism();
+    const llama = await getLlama({ gpu: "auto", build: "never", logLevel: LlamaLogLevel.error, maxThreads: threads, progressLogs: false });
+    try {
+      const model = await llama.loadModel({ modelPath: options.modelPath });
+      const context = await model.createContext({ sequences: options.parallel + 1, contextSize: options.contextSize, threads });
+      const shared = context.getSequence();
+      const branches = Array.from({ length: options.parallel }, () => context.getSequence());
+      return new LoglikelihoodScorer(llama, model, context, shared, branches);
+    } catch (error) {
+      await llama.dispose();
+      throw error;
+    }
+  }
+
+  /** Scores every continuation after `context` (token ids, no BOS added). Both must be non-empty. */
+  async score(context: readonly number[], continuations: ReadonlyArray<readonly number[]>): Promise<ContinuationScore[]> {
+    if (context.length === 0 || continuations.some((c) => c.length === 0)) throw new Error("context and continuations must have tokens");
+    // the shared sequence holds the context but its last token, whose output predicts each continuation's first
+    const head = context.slice(0, -1) as Token[];
+    await this.shared.adaptStateToTokens(head, false);
+    if (this.shared.nextTokenIndex < head.length) await this.shared.evaluateWithoutGeneratingNewTokens(head.slice(this.shared.nextTokenIndex));
+    const last = context.at(-1)! as Token;
+    const scores: ContinuationScore[] = [];
+    for (let start = 0; start < continuations.length; start += this.branches.length) {
+      const group = continuations.slice(start, start + this.branches.length);
+      // copies first, one at a time and while nothing is being decoded; then all branches in one batch
+      for (const branch of this.branches.slice(0, group.length)) await this.seed(branch, head);
+      scores.push(...(await Promise.all(group.map((continuation, i) => this.scoreBranch(this.branches[i]!, last, continuation)))));
+    }
+    return scores;
+  }
+
+  async dispose(): Promise<void> {
+    await this.context.dispose();
+    await this.model.dispose();
+    await this.llama.dispose();
+  }
+
+  /** Puts the shared context's KV cells into `branch`: copied, or recomputed where the copy is unavailable. */
+  private async seed(branch: LlamaContextSequence, head: Token[]): Promise<void> {
+    if (head.length > 0 && (await copySequencePrefix(branch, this.shared, head.length))) return;
+    await branch.clearHistory();
+    if (head.length > 0) await branch.evaluateWithoutGeneratingNewTokens(head);
+  }
+
+  private async scoreBranch(branch: LlamaContextSequence, last: Token, continuation: readonly number[]): Promise<ContinuationScore> {
+    // position i's output predicts token i + 1: ask for the target's logit, the argmax's (the greedy token) and the
+    // normaliser Σ exp(l − l_max); logprob = l_target − l_max − ln Σ exp(l − l_max)
+    const input = [last, ...continuation.slice(0, -1)].map(
+      (token, i): ControlledEvaluateInputItem => [
+        token as Token,
+        {
+          generateNext: {
+            token: true,
+            totalLogitWeight: true,
+            logits: { filter: { tokens: [continuation[i]! as Token], includeSelected: true } },
+            options: { temperature: 0 },
+          },
+        },
+      ],
+    );
+    const outputs = await branch.controlledEvaluate(input);
+    let logprob = 0;
+    let greedy = true;
+    continuation.forEach((target, i) => {
+      const next = outputs[i]?.next;
+      const chosen = next?.token;
+      const logits = next?.logits;
+      const weight = next?.totalLogitWeight;
+      if (chosen == null || logits === undefined || weight === undefined) throw new Error("the engine returned no logits");
+      logprob += logits.get(target as Token)! - logits.get(chosen)! - Math.log(weight);
+      greedy &&= chosen === target;
+    });
+    return { logprob, greedy };
+  }
+}
