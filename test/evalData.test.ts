@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { after, test } from "node:test";
 import { parquetWriteFile } from "hyparquet-writer";
 import { findSplitFiles } from "../src/eval/data/findSplitFiles.js";
 import { loadTaskDocuments } from "../src/eval/data/loadTaskDocuments.js";
+import { parseOrderedJson } from "../src/eval/data/parseOrderedJson.js";
 
 const dataDir = mkdtempSync(join(os.tmpdir(), "hermes-eval-data-"));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -32,7 +33,7 @@ test("winogrande rows become partial-scoring documents; a row count other than t
     { name: "option2", data: ["Maria", "box"], type: "STRING" },
     { name: "answer", data: ["1", "1"], type: "STRING" },
   ]);
-  await assert.rejects(loadTaskDocuments(dataDir, "winogrande"), /has 2 rows where lm-evaluation-harness scored 1267/);
+  await assert.rejects(loadTaskDocuments(dataDir, "winogrande"), /has 2 documents where lm-evaluation-harness scored 1267/);
   const loaded = await loadTaskDocuments(dataDir, "winogrande", true);
   assert.equal(loaded.comparable, false);
   assert.deepEqual(loaded.documents[0]!.requests, [
@@ -81,4 +82,34 @@ test("agieval rows: 64-bit gold indices arrive as numbers; hellaswag from the re
 test("a file of another dataset is refused with the row and the missing fields", async () => {
   writeParquet("baber__piqa/data/validation-00000-of-00001.parquet", [{ name: "goal", data: ["Open a jar"], type: "STRING" }]);
   await assert.rejects(loadTaskDocuments(dataDir, "piqa", true), /row 0: no sol1, sol2, label/);
+});
+
+test("BigBench task files: settings, examples de-duplicated in order, target_scores in file order (integer-like keys too)", async () => {
+  const file = join(dataDir, "bigbench", "movie_recommendation.json");
+  mkdirSync(dirname(file), { recursive: true });
+  const example = '{"input": "Find a movie similar to Heat", "target_scores": {"Zodiac": 0, "1984": 1, "Alien": 0, "0": 0}}';
+  writeFileSync(
+    file,
+    `{"name": "movie_recommendation", "example_input_prefix": "\\n\\nFind a movie similar to ", "example_output_prefix": "\\n",
+      "examples": [${example}, {"input": "Up", "target_scores": {"a": 1, "b": 0}}, ${example}]}`,
+  );
+  const loaded = await loadTaskDocuments(dataDir, "bigbench_movie_recommendation", true);
+  assert.equal(loaded.documents.length, 2, "the repeated example counts once");
+  const first = loaded.documents[0]!;
+  assert.deepEqual(first.requests.map((r) => r.continuation), ["Zodiac", "1984", "Alien", "0"]);
+  // choices shown sorted then shuffled (numpy permutation of 4: [1, 3, 0, 2] over 0, 1984, Alien, Zodiac)
+  assert.equal(first.requests[0]!.context, "\n\nFind a movie similar to Find a movie similar to Heat\n  choice: 1984\n  choice: Zodiac\n  choice: 0\n  choice: Alien\n");
+  assert.deepEqual(first.score([-5, -1, -5, -5]), { multiple_choice_grade: 1 });
+  assert.throws(() => findSplitFiles(dataDir, "bigbench_navigate"), /unknown task/);
+  await assert.rejects(loadTaskDocuments(dataDir, "bigbench_navigate", true), /bigbench[/\\]navigate\.json/);
+});
+
+test("the ordered JSON parser keeps key order, handles escapes, and rejects malformed text", () => {
+  const parsed = parseOrderedJson('{"b": [1, -2.5e3, true, null], "10": "x\\u00e9\\n", "a": {}}');
+  assert.ok(parsed instanceof Map);
+  assert.deepEqual([...parsed.keys()], ["b", "10", "a"]);
+  assert.deepEqual(parsed.get("b"), [1, -2500, true, null]);
+  assert.equal(parsed.get("10"), "xé\n");
+  assert.throws(() => parseOrderedJson('{"a": 1,}'), SyntaxError);
+  assert.throws(() => parseOrderedJson('{"a": 1} x'), /after the value/);
 });

@@ -1,8 +1,10 @@
 import { taskSizes } from "../taskSizes.js";
 import { agievalDocument } from "../tasks/agievalDocument.js";
+import { bigbenchDocument } from "../tasks/bigbenchDocument.js";
 import { gpt4allDocuments } from "../tasks/gpt4allDocuments.js";
 import type { TaskDocument } from "../tasks/TaskDocument.js";
 import { findSplitFiles } from "./findSplitFiles.js";
+import { loadBigbenchExamples } from "./loadBigbenchExamples.js";
 import { readParquetRows } from "./readParquetRows.js";
 
 type Row = Record<string, unknown>;
@@ -30,6 +32,10 @@ export interface LoadedTask {
  * unless `allowSubset` (then the task is marked not comparable).
  */
 export async function loadTaskDocuments(dataDir: string, task: string, allowSubset = false): Promise<LoadedTask> {
+  if (task.startsWith("bigbench_")) {
+    const { settings, examples } = loadBigbenchExamples(dataDir, task);
+    return checked(task, examples.map((example) => bigbenchDocument(settings, example)), allowSubset);
+  }
   const builder = task.startsWith("agieval_") ? agieval : builders[task];
   if (builder === undefined) throw new Error(`unknown task '${task}'`);
   const rows: Row[] = [];
@@ -41,12 +47,17 @@ export async function loadTaskDocuments(dataDir: string, task: string, allowSubs
     });
     rows.push(...fileRows);
   }
-  const expected = taskSizes[task]!;
-  if (rows.length !== expected && !allowSubset) {
+  return checked(task, rows.map(builder.build), allowSubset);
+}
+
+function checked(task: string, documents: TaskDocument[], allowSubset: boolean): LoadedTask {
+  const expected = taskSizes[task];
+  if (expected === undefined) throw new Error(`unknown task '${task}'`);
+  if (documents.length !== expected && !allowSubset) {
     throw new Error(
-      `${task}: the data has ${rows.length} rows where lm-evaluation-harness scored ${expected}; ` +
+      `${task}: the data has ${documents.length} documents where lm-evaluation-harness scored ${expected}; ` +
         "its numbers would not be comparable with the model cards (--allow-subset runs it anyway, marked as such)",
     );
   }
-  return { documents: rows.map(builder.build), comparable: rows.length === expected };
+  return { documents, comparable: documents.length === expected };
 }
