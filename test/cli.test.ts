@@ -67,6 +67,10 @@ const badCalls: Array<[string[], RegExp]> = [
   [["synth"], /--out is required/],
   [["bench", "--models", "70b"], /--models must list some of tiny, 1b/],
   [["bench", "--runs", "0"], /--runs must be a positive integer/],
+  [["eval"], /--model, --tasks and --data are required/],
+  [["eval", "--model", "/nonexistent.gguf", "--tasks", "gpt4all", "--data", "/tmp"], /model file not found/],
+  [["eval", "--model", bin, "--tasks", "mmlu", "--data", "/tmp"], /unknown task or suite 'mmlu'/],
+  [["eval", "--model", bin, "--tasks", "winogrande", "--data", "/tmp"], /no data for winogrande: expected \/tmp\/allenai__winogrande/],
   [["frobnicate"], /unknown command 'frobnicate'/],
 ];
 

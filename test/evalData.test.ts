@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { after, test } from "node:test";
@@ -7,6 +8,9 @@ import { parquetWriteFile } from "hyparquet-writer";
 import { findSplitFiles } from "../src/eval/data/findSplitFiles.js";
 import { loadTaskDocuments } from "../src/eval/data/loadTaskDocuments.js";
 import { parseOrderedJson } from "../src/eval/data/parseOrderedJson.js";
+import { tinyModelPath } from "./helpers/testServer.js";
+
+const bin = new URL("../../bin/hermes.cjs", import.meta.url).pathname;
 
 const dataDir = mkdtempSync(join(os.tmpdir(), "hermes-eval-data-"));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -112,4 +116,47 @@ test("the ordered JSON parser keeps key order, handles escapes, and rejects malf
   assert.equal(parsed.get("10"), "xé\n");
   assert.throws(() => parseOrderedJson('{"a": 1,}'), SyntaxError);
   assert.throws(() => parseOrderedJson('{"a": 1} x'), /after the value/);
+});
+
+test("hermes eval scores sample data end to end: the cards' table format, averages only for whole suites, JSON records", async () => {
+  writeParquet("allenai__ai2_arc/ARC-Easy/test-00000-of-00001.parquet", [
+    { name: "question", data: ["Which is warm?", "Which can fly?"], type: "STRING" },
+    { name: "choices", data: [{ text: ["snow", "fire"], label: ["A", "B"] }, { text: ["a bird", "a stone", "a fish"], label: ["A", "B", "C"] }] },
+    { name: "answerKey", data: ["B", "A"], type: "STRING" },
+  ]);
+  const navigate = join(dataDir, "bigbench", "navigate.json");
+  mkdirSync(dirname(navigate), { recursive: true });
+  writeFileSync(
+    navigate,
+    JSON.stringify({
+      task_prefix: "If you follow these instructions, do you return to the starting point?",
+      append_choices_to_input: false,
+      examples: [
+        { input: "Take 1 step. Turn around. Take 1 step.", target_scores: { True: 1, False: 0 } },
+        { input: "Take 2 steps. Turn left.", target_scores: { True: 0, False: 1 } },
+      ],
+    }),
+  );
+  const out = join(dataDir, "results.json");
+  const args = [bin, "eval", "--model", tinyModelPath(), "--tasks", "arc_easy,bigbench_navigate", "--data", dataDir];
+  const child = spawn(process.execPath, [...args, "--allow-subset", "--out", out, "--parallel", "2", "--threads", "1"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  child.stdout.on("data", (data: Buffer) => (stdout += data.toString()));
+  assert.equal(await new Promise((resolve) => child.once("exit", resolve)), 0);
+  assert.match(stdout, /\|  Task  \|Version\| Metric \|Value \|   \|Stderr\|\n\|--------\|------:\|--------\|-----:\|---\|-----:\|\n\|arc_easy\|      0\|acc     \|0\.\d{4}\|±  \|\d\.\d{4}\|/);
+  assert.match(stdout, /\|bigbench_navigate\|      0\|multiple_choice_grade\|0\.\d{4}\|±  \|\d\.\d{4}\|/);
+  assert.doesNotMatch(stdout, /Average/, "no suite is complete");
+  assert.match(stdout, /NOT COMPARABLE with the model cards \(subset of the data\): arc_easy, bigbench_navigate/);
+  const report = JSON.parse(readFileSync(out, "utf8")) as {
+    results: Array<{ task: string; documents: number; records: Array<{ requests: unknown[]; loglikelihoods: number[]; greedy: boolean[]; gold: unknown }> }>;
+  };
+  assert.deepEqual(report.results.map((r) => [r.task, r.documents]), [["arc_easy", 2], ["bigbench_navigate", 2]]);
+  const record = report.results[0]!.records[1]!;
+  assert.equal(record.requests.length, 3);
+  assert.equal(record.loglikelihoods.length, 3);
+  assert.ok(record.loglikelihoods.every((ll) => ll < 0));
+  assert.equal(record.gold, 0);
+  assert.deepEqual(report.results[1]!.records[1]!.gold, [1]);
 });

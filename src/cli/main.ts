@@ -1,4 +1,5 @@
 import { benchCommand, benchUsage } from "./benchCommand.js";
+import { evalCommand, evalUsage } from "./evalCommand.js";
 import { serveCommand, serveUsage } from "./serveCommand.js";
 import { synthCommand, synthUsage } from "./synthCommand.js";
 
@@ -6,6 +7,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   serve: serveCommand,
   synth: synthCommand,
   bench: benchCommand,
+  eval: evalCommand,
 };
 
 const usage = `hermes <command> [options]
@@ -13,6 +15,8 @@ const usage = `hermes <command> [options]
 ${serveUsage}
 
 ${synthUsage}
+
+${evalUsage}
 
 ${benchUsage}`;
 

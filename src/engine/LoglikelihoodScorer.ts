@@ -56,9 +56,16 @@ export class LoglikelihoodScorer {
     }
   }
 
+  /** Tokens of `text` as the evaluation harness encodes it: no BOS, special-token text read as text. */
+  tokenize(text: string): number[] {
+    return this.model.tokenize(text, false);
+  }
+
   /** Scores every continuation after `context` (token ids, no BOS added). Both must be non-empty. */
   async score(context: readonly number[], continuations: ReadonlyArray<readonly number[]>): Promise<ContinuationScore[]> {
     if (context.length === 0 || continuations.some((c) => c.length === 0)) throw new Error("context and continuations must have tokens");
+    const longest = context.length + Math.max(...continuations.map((c) => c.length));
+    if (longest > this.context.contextSize) throw new Error(`a request of ${longest} tokens does not fit the scoring context of ${this.context.contextSize}`);
     // the shared sequence holds the context but its last token, whose output predicts each continuation's first
     const head = context.slice(0, -1) as Token[];
     await this.shared.adaptStateToTokens(head, false);

@@ -33,6 +33,7 @@ export function bigbenchDocument(settings: BigbenchTaskSettings, example: Bigben
   context += settings.example_output_prefix ?? "\nA: ";
   return {
     requests: keys.map((key) => ({ context, continuation: key })),
+    gold: example.target_scores.flatMap(([, score], index) => (score > 0 ? [index] : [])),
     score: (loglikelihoods) => ({ multiple_choice_grade: example.target_scores[bigbenchArgmax(loglikelihoods)]![1] }),
   };
 }

@@ -24,6 +24,7 @@ export const gpt4allDocuments = {
         { context, continuation: " yes" },
         { context, continuation: " no" },
       ],
+      gold: Boolean(row.label) ? 0 : 1,
       score: ([yes, no]) => ({ acc: (yes! > no!) === Boolean(row.label) ? 1 : 0 }),
     };
   },
@@ -55,6 +56,7 @@ export const gpt4allDocuments = {
     const gold = { "1": 0, "2": 1 }[row.answer as "1" | "2"];
     return {
       requests: [row.option1, row.option2].map((option) => ({ context: before + option, continuation })),
+      gold,
       score: ([first, second]) => ({ acc: (second! > first! ? 1 : 0) === gold ? 1 : 0 }),
     };
   },

@@ -8,6 +8,7 @@ import type { TaskDocument } from "./TaskDocument.js";
 export function multipleChoiceDocument(context: string, choices: readonly string[], gold: number | readonly number[]): TaskDocument {
   return {
     requests: choices.map((choice) => ({ context, continuation: ` ${choice}` })),
+    gold,
     score: (loglikelihoods) => scoreChoices(loglikelihoods, choices, gold),
   };
 }

@@ -1,0 +1,108 @@
+import { existsSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { LoglikelihoodScorer } from "../engine/LoglikelihoodScorer.js";
+import { loadTaskDocuments } from "../eval/data/loadTaskDocuments.js";
+import { evalSuites, expandTasks } from "../eval/evalSuites.js";
+import { renderResultsTable } from "../eval/renderResultsTable.js";
+import { resultRows, runEvaluation, type TaskResult } from "../eval/runEvaluation.js";
+import { suiteAverages } from "../eval/suiteAverages.js";
+import type { TaskDocument } from "../eval/tasks/TaskDocument.js";
+import { ProgressBar } from "./ProgressBar.js";
+
+export const evalUsage = `hermes eval --model FILE.gguf --tasks gpt4all,agieval,bigbench|TASK,... --data DIR [options]
+
+Scores the model on the model cards' benchmarks exactly as EleutherAI's lm-evaluation-harness (v0.3) did:
+0-shot log-likelihood of each choice, acc / acc_norm / multiple_choice_grade, the harness's standard errors, and
+the cards' averages. Prints the cards' tables.
+
+  --data DIR          datasets as downloaded from the Hugging Face hub, DIR/<owner>__<name>/..., and the BigBench
+                      task files as DIR/bigbench/<task>.json (see README: Evaluation)
+  --limit N           score only the first N documents of each task (not comparable with the cards)
+  --allow-subset      accept data whose row count differs from the harness's (marked not comparable)
+  --out FILE          also write the results with every document's requests, log-likelihoods and gold as JSON
+  --parallel N        choices scored together in one batch (default 4)
+  --threads N         CPU threads (default: the cores available)`;
+
+function positive(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer`);
+  return n;
+}
+
+export async function evalCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      model: { type: "string" },
+      tasks: { type: "string" },
+      data: { type: "string" },
+      limit: { type: "string" },
+      "allow-subset": { type: "boolean", default: false },
+      out: { type: "string" },
+      parallel: { type: "string", default: "4" },
+      threads: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(evalUsage);
+    return 0;
+  }
+  if (!values.model || !values.tasks || !values.data) throw new Error(`--model, --tasks and --data are required\n\n${evalUsage}`);
+  if (!existsSync(values.model)) throw new Error(`model file not found: ${values.model}`);
+  if (!existsSync(values.data)) throw new Error(`data directory not found: ${values.data}`);
+  const tasks = expandTasks(values.tasks);
+  const limit = positive(values.limit, "--limit");
+  const parallel = positive(values.parallel, "--parallel")!;
+  const threads = positive(values.threads, "--threads");
+
+  // every task's data is read and checked before the model is loaded: a missing file fails in seconds
+  const loaded: Array<{ task: string; documents: TaskDocument[]; comparable: boolean }> = [];
+  for (const task of tasks) {
+    const { documents, comparable } = await loadTaskDocuments(values.data, task, values["allow-subset"] || limit !== undefined);
+    const kept = limit === undefined ? documents : documents.slice(0, limit);
+    loaded.push({ task, documents: kept, comparable: comparable && kept.length === documents.length });
+  }
+
+  // the longest request of these tasks is ~1.5k tokens (LSAT-RC passages); 2048 keeps the KV cache small
+  const scorer = await LoglikelihoodScorer.load({ modelPath: values.model, contextSize: 2048, parallel, ...(threads ? { threads } : {}) });
+  const results: TaskResult[] = [];
+  try {
+    const total = loaded.reduce((sum, task) => sum + task.documents.length, 0);
+    const progress = new ProgressBar("eval");
+    const started = Date.now();
+    let done = 0;
+    for (const { task, documents, comparable } of loaded) {
+      results.push(
+        await runEvaluation(scorer, task, documents, comparable, () => {
+          done++;
+          const rate = done / ((Date.now() - started) / 1000);
+          progress.update(done / total, `${done}/${total} documents, ${rate.toFixed(1)}/s, ${task}`);
+        }),
+      );
+    }
+    progress.done(`scored ${total} documents in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } finally {
+    await scorer.dispose();
+  }
+
+  const taskValues: Record<string, Record<string, number>> = {};
+  for (const result of results) taskValues[result.task] = Object.fromEntries(Object.entries(result.metrics).map(([m, v]) => [m, v.value]));
+  const averages = suiteAverages(taskValues);
+  for (const [suite, members] of Object.entries(evalSuites)) {
+    const inSuite = results.filter((result) => members.includes(result.task));
+    if (inSuite.length === 0) continue;
+    console.log(`\n${suite}:\n${renderResultsTable(inSuite.flatMap(resultRows))}`);
+    const average = averages[suite as keyof typeof averages];
+    if (average !== undefined) console.log(`Average: ${average.toFixed(4)}`);
+  }
+  const notComparable = results.filter((result) => !result.comparable).map((result) => result.task);
+  if (notComparable.length > 0) console.log(`\nNOT COMPARABLE with the model cards (subset of the data): ${notComparable.join(", ")}`);
+  if (values.out) {
+    writeFileSync(values.out, `${JSON.stringify({ model: values.model, tasks, averages, results }, null, 1)}\n`);
+    console.log(`\nJSON: ${values.out}`);
+  }
+  return 0;
+}

@@ -1,0 +1,76 @@
+import { encodePair } from "./encodePair.js";
+import { mean, meanStderr } from "./meanStderr.js";
+import type { ResultRow } from "./renderResultsTable.js";
+import type { TaskDocument } from "./tasks/TaskDocument.js";
+
+/** What the evaluation needs from the engine: the harness's tokenization and continuation scoring. */
+export interface ContinuationScorer {
+  tokenize(text: string): number[];
+  score(context: readonly number[], continuations: ReadonlyArray<readonly number[]>): Promise<Array<{ logprob: number; greedy: boolean }>>;
+}
+
+export interface DocumentRecord {
+  requests: ReadonlyArray<{ context: string; continuation: string }>;
+  loglikelihoods: number[];
+  greedy: boolean[];
+  gold: unknown;
+  metrics: Record<string, number>;
+}
+
+export interface TaskResult {
+  task: string;
+  version: number;
+  /** False when the data is not the harness's full split (see --allow-subset, --limit). */
+  comparable: boolean;
+  documents: number;
+  metrics: Record<string, { value: number; stderr: number }>;
+  records: DocumentRecord[];
+}
+
+/**
+ * Scores one task's documents: each document's requests go through the harness's `_encode_pair`; requests that
+ * share a context are scored together (the context evaluated once); per-document metrics are averaged, with the
+ * harness's standard error. `onDocument` is called after each document.
+ */
+export async function runEvaluation(
+  scorer: ContinuationScorer,
+  task: string,
+  documents: readonly TaskDocument[],
+  comparable: boolean,
+  onDocument: () => void = () => {},
+): Promise<TaskResult> {
+  const records: DocumentRecord[] = [];
+  for (const document of documents) {
+    const loglikelihoods: number[] = new Array(document.requests.length);
+    const greedy: boolean[] = new Array(document.requests.length);
+    const byContext = new Map<string, number[]>();
+    document.requests.forEach((request, index) => byContext.set(request.context, [...(byContext.get(request.context) ?? []), index]));
+    for (const [context, indices] of byContext) {
+      const pairs = indices.map((index) => encodePair((text) => scorer.tokenize(text), context, document.requests[index]!.continuation));
+      const scores = await scorer.score(pairs[0]!.context, pairs.map((pair) => pair.continuation));
+      indices.forEach((index, i) => {
+        loglikelihoods[index] = scores[i]!.logprob;
+        greedy[index] = scores[i]!.greedy;
+      });
+    }
+    records.push({ requests: document.requests, loglikelihoods, greedy, gold: document.gold, metrics: document.score(loglikelihoods) });
+    onDocument();
+  }
+  const metrics: TaskResult["metrics"] = {};
+  for (const metric of Object.keys(records[0]?.metrics ?? {})) {
+    const values = records.map((record) => record.metrics[metric]!);
+    metrics[metric] = { value: mean(values), stderr: meanStderr(values) };
+  }
+  return { task, version: task === "boolq" ? 1 : 0, comparable, documents: records.length, metrics, records };
+}
+
+/** A task's metrics as rows of the printed table. */
+export function resultRows(result: TaskResult): ResultRow[] {
+  return Object.entries(result.metrics).map(([metric, { value, stderr }]) => ({
+    task: result.task,
+    version: result.version,
+    metric,
+    value,
+    ...(Number.isFinite(stderr) ? { stderr } : {}),
+  }));
+}
