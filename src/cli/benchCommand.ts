@@ -4,6 +4,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { BenchmarkReport } from "../bench/BenchmarkReport.js";
+import { evalDocumentsPerSecond } from "../bench/evalDocumentsPerSecond.js";
 import { measureMemoryBandwidth } from "../bench/measureMemoryBandwidth.js";
 import { runBenchmark, type ModelBenchSettings } from "../bench/runBenchmark.js";
 import { judgeTargets, summarizeBenchmark } from "../bench/summarizeBenchmark.js";
@@ -16,7 +17,8 @@ export const benchUsage = `hermes bench [--models tiny,1b] [--runs N] [--out DIR
 
 Generates the models it needs (tiny f32, 1B-shape Q4_0), starts 'hermes serve' on each and measures it over HTTP
 with the streaming API: single-stream decode and prefill, 1/2/4/8 concurrent streams, time to first token with a
-shared 500-token system prompt (cold and warm), node-llama-cpp in-process as the baseline, and the memory roofline.
+shared 500-token system prompt (cold and warm), node-llama-cpp in-process as the baseline, and the memory roofline;
+then 'hermes eval' documents/s on a 4-choice task.
 Prints a markdown table and writes the JSON to DIR (default bench/results).`;
 
 interface BenchModel {
@@ -24,6 +26,8 @@ interface BenchModel {
   type: SynthType;
   threads: number;
   settings: Pick<ModelBenchSettings, "decodeTokens" | "decodePairs" | "prefillTokens" | "streamTokens" | "ttftSamples">;
+  /** Documents of the 4-choice eval task per run. */
+  evalDocuments: number;
 }
 
 const cores = os.availableParallelism();
@@ -31,8 +35,8 @@ const cores = os.availableParallelism();
 /** Sizes chosen so each model's scenarios take about a minute per run on 2 cores. */
 const MODELS: Record<string, BenchModel> = {
   // tiny models run fastest on one thread (see docs/architecture.md); real shapes use every core
-  tiny: { shape: "tiny", type: "f32", threads: 1, settings: { decodeTokens: 200, decodePairs: 8, prefillTokens: 1500, streamTokens: 200, ttftSamples: 6 } },
-  "1b": { shape: "1b", type: "q4_0", threads: cores, settings: { decodeTokens: 48, decodePairs: 8, prefillTokens: 500, streamTokens: 48, ttftSamples: 3 } },
+  tiny: { shape: "tiny", type: "f32", threads: 1, settings: { decodeTokens: 200, decodePairs: 8, prefillTokens: 1500, streamTokens: 200, ttftSamples: 6 }, evalDocuments: 40 },
+  "1b": { shape: "1b", type: "q4_0", threads: cores, settings: { decodeTokens: 48, decodePairs: 8, prefillTokens: 500, streamTokens: 48, ttftSamples: 3 }, evalDocuments: 4 },
 };
 
 /** The generated model for `model`, written once into the temp directory. */
@@ -106,8 +110,12 @@ export async function benchCommand(args: string[]): Promise<number> {
       ...model.settings,
       onProgress: (done, total, what) => progress.update(done / total, what),
     });
-    progress.done(`bench ${label}: done`);
-    models.push({ ...result, weightBytesPerToken: await weightBytesPerToken(modelPath) });
+    progress.done(`bench ${label}: serving done`);
+    const evalProgress = new ProgressBar(`bench ${label}: eval documents/s`);
+    evalProgress.update(0);
+    const evalRates = await evalDocumentsPerSecond(modelPath, model.threads, model.evalDocuments, runs);
+    evalProgress.done(`bench ${label}: done`);
+    models.push({ ...result, weightBytesPerToken: await weightBytesPerToken(modelPath), evalDocumentsPerSecond: evalRates });
   }
 
   const report: BenchmarkReport = {
