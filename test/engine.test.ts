@@ -211,3 +211,25 @@ describe("log-likelihood scoring", () => {
     assert.equal(score?.greedy, true);
   });
 });
+
+describe("greedy generation for exact_str_match", () => {
+  test("the scorer's greedy generation is the model's greedy tokens, decoded alone", async () => {
+    const scorer = await LoglikelihoodScorer.load({ modelPath: tinyModelPath(), contextSize: 512, parallel: 1, threads: 1 });
+    const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error, maxThreads: 1 });
+    try {
+      const model = await llama.loadModel({ modelPath: tinyModelPath() });
+      const context = model.tokenize(words(10, 5));
+      const ctx = await model.createContext({ sequences: 1, contextSize: 512, threads: 1 });
+      const tokens: Token[] = [];
+      for await (const token of ctx.getSequence().evaluate(context, { temperature: 0 })) {
+        tokens.push(token);
+        if (tokens.length === 12) break;
+      }
+      assert.equal(await scorer.generateGreedy(context, 12), model.detokenize(tokens));
+      await assert.rejects(scorer.generateGreedy(context, 600), /do not fit/);
+    } finally {
+      await scorer.dispose();
+      await llama.dispose();
+    }
+  });
+});

@@ -137,8 +137,15 @@ test("hermes eval scores sample data end to end: the cards' table format, averag
       ],
     }),
   );
+  writeFileSync(
+    join(dataDir, "bigbench", "geometric_shapes.json"),
+    JSON.stringify({
+      metrics: ["multiple_choice_grade", "exact_str_match"],
+      examples: [{ input: "This SVG path draws a", target_scores: { circle: 1, square: 0 }, target: "circle" }],
+    }),
+  );
   const out = join(dataDir, "results.json");
-  const args = [bin, "eval", "--model", tinyModelPath(), "--tasks", "arc_easy,bigbench_navigate", "--data", dataDir];
+  const args = [bin, "eval", "--model", tinyModelPath(), "--tasks", "arc_easy,bigbench_navigate,bigbench_geometric_shapes", "--data", dataDir];
   const child = spawn(process.execPath, [...args, "--allow-subset", "--out", out, "--parallel", "2", "--threads", "1"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -146,17 +153,20 @@ test("hermes eval scores sample data end to end: the cards' table format, averag
   child.stdout.on("data", (data: Buffer) => (stdout += data.toString()));
   assert.equal(await new Promise((resolve) => child.once("exit", resolve)), 0);
   assert.match(stdout, /\|  Task  \|Version\| Metric \|Value \|   \|Stderr\|\n\|--------\|------:\|--------\|-----:\|---\|-----:\|\n\|arc_easy\|      0\|acc     \|0\.\d{4}\|±  \|\d\.\d{4}\|/);
-  assert.match(stdout, /\|bigbench_navigate\|      0\|multiple_choice_grade\|0\.\d{4}\|±  \|\d\.\d{4}\|/);
+  assert.match(stdout, /\|bigbench_navigate +\|      0\|multiple_choice_grade\|0\.\d{4}\|±  \|\d\.\d{4}\|/);
+  // one document: no standard error, so the ± column stays empty
+  assert.match(stdout, /\|bigbench_geometric_shapes\|      0\|multiple_choice_grade\|[01]\.0000\|   \|      \|\n\| +\| +\|exact_str_match +\|[01]\.0000\|   \|      \|/);
   assert.doesNotMatch(stdout, /Average/, "no suite is complete");
-  assert.match(stdout, /NOT COMPARABLE with the model cards \(subset of the data\): arc_easy, bigbench_navigate/);
+  assert.match(stdout, /NOT COMPARABLE with the model cards \(subset of the data\): arc_easy, bigbench_geometric_shapes, bigbench_navigate/);
   const report = JSON.parse(readFileSync(out, "utf8")) as {
     results: Array<{ task: string; documents: number; records: Array<{ requests: unknown[]; loglikelihoods: number[]; greedy: boolean[]; gold: unknown }> }>;
   };
-  assert.deepEqual(report.results.map((r) => [r.task, r.documents]), [["arc_easy", 2], ["bigbench_navigate", 2]]);
+  assert.deepEqual(report.results.map((r) => [r.task, r.documents]), [["arc_easy", 2], ["bigbench_geometric_shapes", 1], ["bigbench_navigate", 2]]);
+  assert.equal(typeof (report.results[1]!.records[0] as { generation?: unknown }).generation, "string");
   const record = report.results[0]!.records[1]!;
   assert.equal(record.requests.length, 3);
   assert.equal(record.loglikelihoods.length, 3);
   assert.ok(record.loglikelihoods.every((ll) => ll < 0));
   assert.equal(record.gold, 0);
-  assert.deepEqual(report.results[1]!.records[1]!.gold, [1]);
+  assert.deepEqual(report.results[2]!.records[1]!.gold, [1]);
 });

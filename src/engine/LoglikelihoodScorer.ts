@@ -81,6 +81,24 @@ export class LoglikelihoodScorer {
     return scores;
   }
 
+  /**
+   * Greedy continuation of `context` (token ids, no BOS): at most `maxTokens` tokens, stopping at end of sequence,
+   * decoded alone (so, as Hugging Face's decode, without the first piece's leading space).
+   */
+  async generateGreedy(context: readonly number[], maxTokens: number): Promise<string> {
+    if (context.length + maxTokens > this.context.contextSize) {
+      throw new Error(`a prompt of ${context.length} tokens and ${maxTokens} to generate do not fit the scoring context of ${this.context.contextSize}`);
+    }
+    const sequence = this.branches[0]!;
+    await sequence.clearHistory();
+    const generated: Token[] = [];
+    for await (const token of sequence.evaluate(context as Token[], { temperature: 0 })) {
+      generated.push(token);
+      if (generated.length >= maxTokens) break;
+    }
+    return this.model.detokenize(generated);
+  }
+
   async dispose(): Promise<void> {
     await this.context.dispose();
     await this.model.dispose();

@@ -7,6 +7,7 @@ import type { TaskDocument } from "./tasks/TaskDocument.js";
 export interface ContinuationScorer {
   tokenize(text: string): number[];
   score(context: readonly number[], continuations: ReadonlyArray<readonly number[]>): Promise<Array<{ logprob: number; greedy: boolean }>>;
+  generateGreedy(context: readonly number[], maxTokens: number): Promise<string>;
 }
 
 export interface DocumentRecord {
@@ -14,6 +15,8 @@ export interface DocumentRecord {
   loglikelihoods: number[];
   greedy: boolean[];
   gold: unknown;
+  /** The greedy generation, for documents with a generative metric. */
+  generation?: string;
   metrics: Record<string, number>;
 }
 
@@ -53,7 +56,16 @@ export async function runEvaluation(
         greedy[index] = scores[i]!.greedy;
       });
     }
-    records.push({ requests: document.requests, loglikelihoods, greedy, gold: document.gold, metrics: document.score(loglikelihoods) });
+    // a generative request: the raw context encoded alone (no whitespace move), as the harness's greedy_until
+    const generation = document.generate && (await scorer.generateGreedy(scorer.tokenize(document.generate.context), document.generate.maxTokens));
+    records.push({
+      requests: document.requests,
+      loglikelihoods,
+      greedy,
+      gold: document.gold,
+      ...(generation !== undefined ? { generation } : {}),
+      metrics: document.score(loglikelihoods, generation),
+    });
     onDocument();
   }
   const metrics: TaskResult["metrics"] = {};

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { agievalDocument } from "../../src/eval/tasks/agievalDocument.js";
-import { bigbenchDocument } from "../../src/eval/tasks/bigbenchDocument.js";
+import { bigbenchDocument, postprocessGeneration } from "../../src/eval/tasks/bigbenchDocument.js";
 import { gpt4allDocuments } from "../../src/eval/tasks/gpt4allDocuments.js";
 
 test("arc: 'Question: …\\nAnswer:', a leading space on each choice, numeric answer keys as letters", () => {
@@ -122,4 +122,20 @@ test("bigbench: defaults ('\\nQ: ', '\\nA: '), choices shown in numpy's shuffled
     example,
   );
   assert.equal(hidden.requests[0]!.context, "How would a typical person answer each of the following questions about causation?\n\n\nQ: Pick one.\nA: ");
+});
+
+test("bigbench exact_str_match: a greedy generation, cut as the harness cuts it, compared with the target", () => {
+  assert.equal(postprocessGeneration("hexagon. It has six sides", {}), "hexagon");
+  assert.equal(postprocessGeneration("\nsquare\n", {}), "square", "the first run of allowed characters");
+  assert.equal(postprocessGeneration("a".repeat(200), {}), "a".repeat(128), "128 characters at most");
+  assert.equal(postprocessGeneration("?!", {}), "");
+  assert.equal(postprocessGeneration("yes STOP more", { stop_string: "STOP", output_regex: "[a-zA-Z ]+" }), "yes STOP");
+  const doc = bigbenchDocument(
+    { metrics: ["multiple_choice_grade", "exact_str_match"] },
+    { input: "This SVG path draws a", target_scores: [["circle", 1], ["square", 0]], target: "circle" },
+  );
+  assert.deepEqual(doc.generate, { context: "\nQ: This SVG path draws a\n  choice: square\n  choice: circle\nA: ", maxTokens: 128 });
+  assert.deepEqual(doc.score([-1, -2], "circle. Yes."), { multiple_choice_grade: 1, exact_str_match: 1 });
+  assert.deepEqual(doc.score([-2, -1], "a circle, I think"), { multiple_choice_grade: 0, exact_str_match: 0 });
+  assert.equal(bigbenchDocument({}, { input: "x", target_scores: [["a", 1]] }).generate, undefined, "only when the file asks for it");
 });

@@ -23,12 +23,14 @@ export function loadBigbenchExamples(dataDir: string, task: string): { settings:
   const root = parseOrderedJson(readFileSync(path, "utf8"));
   if (!(root instanceof Map) || !Array.isArray(root.get("examples"))) throw new Error(`${path}: not a BIG-bench task file (no "examples")`);
   const settings: BigbenchTaskSettings = {};
-  for (const key of ["task_prefix", "example_input_prefix", "example_output_prefix", "choice_prefix"] as const) {
+  for (const key of ["task_prefix", "example_input_prefix", "example_output_prefix", "choice_prefix", "output_regex", "stop_string"] as const) {
     const value = root.get(key);
     if (typeof value === "string") settings[key] = value;
   }
   const append = root.get("append_choices_to_input");
   if (typeof append === "boolean") settings.append_choices_to_input = append;
+  const metrics = root.get("metrics");
+  if (Array.isArray(metrics)) settings.metrics = metrics.filter((metric): metric is string => typeof metric === "string");
 
   const seen = new Set<string>();
   const examples: BigbenchExample[] = [];
@@ -39,7 +41,12 @@ export function loadBigbenchExamples(dataDir: string, task: string): { settings:
     const input = example instanceof Map ? example.get("input") : undefined;
     const scores = example instanceof Map ? example.get("target_scores") : undefined;
     if (typeof input !== "string" || !(scores instanceof Map)) throw new Error(`${path}, example ${index}: no input or target_scores`);
-    examples.push({ input, target_scores: [...scores].map(([choice, score]) => [choice, Number(score)] as const) });
+    const target = example instanceof Map ? example.get("target") : undefined;
+    examples.push({
+      input,
+      target_scores: [...scores].map(([choice, score]) => [choice, Number(score)] as const),
+      ...(typeof target === "string" ? { target } : {}),
+    });
   }
   return { settings, examples };
 }

@@ -4,6 +4,8 @@ export interface TaskDocument {
   requests: ReadonlyArray<{ context: string; continuation: string }>;
   /** The right answer as the dataset states it (index, indices, or label), recorded with the results. */
   gold: unknown;
-  /** The document's metric values (0/1 for every metric here) from the requests' log-likelihoods. */
-  score(loglikelihoods: readonly number[]): Record<string, number>;
+  /** A greedy generation the document also needs (BigBench's exact_str_match): its prompt and length limit. */
+  generate?: { context: string; maxTokens: number };
+  /** The document's metric values (0/1 for every metric here) from the requests' log-likelihoods (and generation). */
+  score(loglikelihoods: readonly number[], generation?: string): Record<string, number>;
 }

@@ -9,12 +9,36 @@ export interface BigbenchTaskSettings {
   example_output_prefix?: string;
   choice_prefix?: string;
   append_choices_to_input?: boolean;
+  /** The file's metrics; "exact_str_match" adds a greedy generation scored against the example's `target`. */
+  metrics?: readonly string[];
+  output_regex?: string;
+  stop_string?: string;
 }
 
 /** One example; `target_scores` as [choice, score] pairs in the file's key order (JSON.parse would reorder "0", "1984"). */
 export interface BigbenchExample {
   input: string;
   target_scores: ReadonlyArray<readonly [string, number]>;
+  /** The exact answer text, for exact_str_match. */
+  target?: string;
+}
+
+/** How many characters of a generation exact_str_match looks at, and the tokens generated for it. */
+const GENERATION_LIMIT = 128;
+
+/**
+ * BigBench's `_postprocess_output`: the first 128 characters, cut after the stop string when it occurs past the
+ * start, then the first match of the output regex (default: a run of characters other than . ? ! ; and newline).
+ */
+export function postprocessGeneration(text: string, settings: BigbenchTaskSettings): string {
+  let output = [...text].slice(0, GENERATION_LIMIT).join("");
+  if (settings.stop_string) {
+    const at = output.indexOf(settings.stop_string);
+    if (at > 0) output = output.slice(0, at + settings.stop_string.length);
+  }
+  // Python regex syntax; these escapes mean the same in a JavaScript regex without the "u" flag
+  const match = new RegExp(settings.output_regex ?? "[^\\.\\?\\!\\;\\n]+").exec(output);
+  return match?.[0] ?? "";
 }
 
 /**
@@ -31,9 +55,14 @@ export function bigbenchDocument(settings: BigbenchTaskSettings, example: Bigben
     context += choicePrefix + numpyPermutation(sorted.length, 42).map((i) => sorted[i]!).join(choicePrefix);
   }
   context += settings.example_output_prefix ?? "\nA: ";
+  const exact = settings.metrics?.includes("exact_str_match") === true;
   return {
     requests: keys.map((key) => ({ context, continuation: key })),
     gold: example.target_scores.flatMap(([, score], index) => (score > 0 ? [index] : [])),
-    score: (loglikelihoods) => ({ multiple_choice_grade: example.target_scores[bigbenchArgmax(loglikelihoods)]![1] }),
+    ...(exact ? { generate: { context, maxTokens: GENERATION_LIMIT } } : {}),
+    score: (loglikelihoods, generation) => ({
+      multiple_choice_grade: example.target_scores[bigbenchArgmax(loglikelihoods)]![1],
+      ...(exact ? { exact_str_match: postprocessGeneration(generation ?? "", settings) === example.target ? 1 : 0 } : {}),
+    }),
   };
 }
