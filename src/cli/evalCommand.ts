@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { LoglikelihoodScorer } from "../engine/LoglikelihoodScorer.js";
 import { loadTaskDocuments } from "../eval/data/loadTaskDocuments.js";
 import { evalSuites, expandTasks } from "../eval/evalSuites.js";
+import { pythonShuffle } from "../eval/pythonShuffle.js";
 import { renderResultsTable } from "../eval/renderResultsTable.js";
 import { resultRows, runEvaluation, type TaskResult } from "../eval/runEvaluation.js";
 import { suiteAverages } from "../eval/suiteAverages.js";
@@ -17,7 +18,8 @@ the cards' averages. Prints the cards' tables.
 
   --data DIR          datasets as downloaded from the Hugging Face hub, DIR/<owner>__<name>/..., and the BigBench
                       task files as DIR/bigbench/<task>.json (see README: Evaluation)
-  --limit N           score only the first N documents of each task (not comparable with the cards)
+  --limit N           score N documents of each task, the ones lm-evaluation-harness's --limit picks (its
+                      random.Random(42) order); not comparable with the cards
   --allow-subset      accept data whose row count differs from the harness's (marked not comparable)
   --out FILE          also write the results with every document's requests, log-likelihoods and gold as JSON
   --parallel N        choices scored together in one batch (default 4)
@@ -62,7 +64,8 @@ export async function evalCommand(args: string[]): Promise<number> {
   const loaded: Array<{ task: string; documents: TaskDocument[]; comparable: boolean }> = [];
   for (const task of tasks) {
     const { documents, comparable } = await loadTaskDocuments(values.data, task, values["allow-subset"] || limit !== undefined);
-    const kept = limit === undefined ? documents : documents.slice(0, limit);
+    // the harness shuffles each task's documents with random.Random(42) and takes the first N of that order
+    const kept = limit === undefined ? documents : pythonShuffle(documents, 42).slice(0, limit);
     loaded.push({ task, documents: kept, comparable: comparable && kept.length === documents.length });
   }
 

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { encodePair, type Encode } from "../../src/eval/encodePair.js";
 import { hellaswagPreprocess, pythonCapitalize } from "../../src/eval/hellaswagPreprocess.js";
-import { Mt19937, numpyPermutation } from "../../src/eval/numpyPermutation.js";
+import { Mt19937 } from "../../src/eval/Mt19937.js";
+import { numpyPermutation } from "../../src/eval/numpyPermutation.js";
+import { pythonShuffle } from "../../src/eval/pythonShuffle.js";
 import { pythonStrip } from "../../src/eval/pythonStrip.js";
 
 test("MT19937 seeded as numpy seeds it: the first outputs for seed 42", () => {
@@ -61,4 +63,14 @@ test("encodePair: the continuation is the tail of the joint tokenization beyond 
   assert.deepEqual(pair.continuation, encode(" e"));
   // nothing left past the context is an error, as the harness's assertion
   assert.throws(() => encodePair(encode, "x abc", "d"), /has no tokens/);
+});
+
+test("Python's random.Random(42): its generator and shuffle, as the harness orders documents before --limit", () => {
+  const random = Mt19937.python(42);
+  // python3 -c "import random; r = random.Random(42); print([r.getrandbits(32) for _ in range(3)])"
+  assert.deepEqual([random.next32(), random.next32(), random.next32()], [2746317213, 478163327, 107420369]);
+  // python3 -c "import random; r = random.Random(42); x = list(range(10)); r.shuffle(x); print(x)"
+  assert.deepEqual(pythonShuffle([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 42), [7, 3, 2, 8, 5, 6, 9, 4, 0, 1]);
+  const thousand = Array.from({ length: 1000 }, (_, i) => i);
+  assert.deepEqual(pythonShuffle(thousand, 42).slice(0, 12), [776, 507, 895, 922, 33, 483, 85, 750, 354, 523, 184, 809]);
 });
