@@ -70,6 +70,9 @@ const badCalls: Array<[string[], RegExp]> = [
   [["eval"], /--model, --tasks and --data are required/],
   [["eval", "--model", "/nonexistent.gguf", "--tasks", "gpt4all", "--data", "/tmp"], /model file not found/],
   [["eval", "--model", bin, "--tasks", "mmlu", "--data", "/tmp"], /unknown task or suite 'mmlu'/],
+  [["eval", "--model", bin, "--tasks", ",", "--data", "/tmp"], /--tasks names no task/],
+  [["eval", "--model", bin, "--tasks", "gpt4all", "--data", "/nonexistent-eval-data"], /data directory not found/],
+  [["eval", "--model", bin, "--tasks", "winogrande", "--data", "/tmp", "--limit", "0"], /--limit must be a positive integer/],
   [["eval", "--model", bin, "--tasks", "winogrande", "--data", "/tmp"], /no data for winogrande: expected \/tmp\/allenai__winogrande/],
   [["frobnicate"], /unknown command 'frobnicate'/],
 ];

@@ -227,9 +227,29 @@ describe("greedy generation for exact_str_match", () => {
       }
       assert.equal(await scorer.generateGreedy(context, 12), model.detokenize(tokens));
       await assert.rejects(scorer.generateGreedy(context, 600), /do not fit/);
+      await assert.rejects(scorer.score(context, [Array.from({ length: 600 }, () => 100)]), /does not fit the scoring context of 512/);
+      await assert.rejects(scorer.score(context, [[]]), /must have tokens/);
     } finally {
       await scorer.dispose();
       await llama.dispose();
     }
+  });
+});
+
+describe("shutdown", () => {
+  test("disposing the engine ends the running and the queued requests with 503 server_shutting_down; later ones too", async () => {
+    const engine = await Engine.load({ modelPath: tinyModelPath(), parallel: 1, threads: 1, contextSize: 1024 });
+    const request = { promptTokens: engine.promptTokens(words(5, 1), false), maxTokens: 900, sampling, stop: [] };
+    const running = collect(engine.generate(request)).catch((error: { status?: number; code?: string }) => error);
+    while (engine.stats().slots.decode === 0) await new Promise((resolve) => setImmediate(resolve));
+    const queued = collect(engine.generate(request)).catch((error: { status?: number; code?: string }) => error);
+    while (engine.stats().queued === 0) await new Promise((resolve) => setImmediate(resolve));
+    const disposed = engine.dispose();
+    for (const outcome of [await running, await queued]) {
+      assert.equal((outcome as { status?: number }).status, 503);
+      assert.equal((outcome as { code?: string }).code, "server_shutting_down");
+    }
+    await disposed;
+    await assert.rejects(collect(engine.generate(request)), (error: { code?: string }) => error.code === "server_shutting_down");
   });
 });

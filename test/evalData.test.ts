@@ -108,6 +108,14 @@ test("BigBench task files: settings, examples de-duplicated in order, target_sco
   await assert.rejects(loadTaskDocuments(dataDir, "bigbench_navigate", true), /bigbench[/\\]navigate\.json/);
 });
 
+test("a BigBench file that is not a task file, or an example without its fields, is refused naming it", async () => {
+  mkdirSync(join(dataDir, "bigbench"), { recursive: true });
+  writeFileSync(join(dataDir, "bigbench", "snarks.json"), '{"name": "snarks"}');
+  await assert.rejects(loadTaskDocuments(dataDir, "bigbench_snarks", true), /snarks\.json: not a BIG-bench task file/);
+  writeFileSync(join(dataDir, "bigbench", "snarks.json"), '{"examples": [{"input": "x", "target_scores": {"a": 1}}, {"input": "y"}]}');
+  await assert.rejects(loadTaskDocuments(dataDir, "bigbench_snarks", true), /snarks\.json, example 1: no input or target_scores/);
+});
+
 test("the ordered JSON parser keeps key order, handles escapes, and rejects malformed text", () => {
   const parsed = parseOrderedJson('{"b": [1, -2.5e3, true, null], "10": "x\\u00e9\\n", "a": {}}');
   assert.ok(parsed instanceof Map);
@@ -169,4 +177,16 @@ test("hermes eval scores sample data end to end: the cards' table format, averag
   assert.ok(record.loglikelihoods.every((ll) => ll < 0));
   assert.equal(record.gold, 0);
   assert.deepEqual(report.results[2]!.records[1]!.gold, [1]);
+
+  // --limit 1 scores the document the harness's --limit picks: random.Random(42) orders [doc 0, doc 1] as [1, 0]
+  const limited = spawn(process.execPath, [bin, "eval", "--model", tinyModelPath(), "--tasks", "arc_easy", "--data", dataDir, "--limit", "1", "--out", out, "--threads", "1"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let limitedOut = "";
+  limited.stdout.on("data", (data: Buffer) => (limitedOut += data.toString()));
+  assert.equal(await new Promise((resolve) => limited.once("exit", resolve)), 0);
+  assert.match(limitedOut, /NOT COMPARABLE with the model cards \(subset of the data\): arc_easy/);
+  const limitedReport = JSON.parse(readFileSync(out, "utf8")) as typeof report;
+  assert.equal(limitedReport.results[0]!.documents, 1);
+  assert.equal((limitedReport.results[0]!.records[0]!.requests[0] as { context: string }).context, "Question: Which can fly?\nAnswer:");
 });
