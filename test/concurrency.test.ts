@@ -32,12 +32,7 @@ const long = {
 
 /** Starts a streamed request and resolves once its first content chunk has arrived. */
 async function startStream(server: TestServer, controller: AbortController): Promise<ReadableStreamDefaultReader<Uint8Array>> {
-  const response = await fetch(`${server.url}/v1/chat/completions`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ ...long, stream: true }),
-    signal: controller.signal,
-  });
+  const response = await postJson(`${server.url}/v1/chat/completions`, { ...long, stream: true }, {}, controller.signal);
   assert.equal(response.status, 200);
   const reader = response.body!.getReader();
   let seen = "";
@@ -70,12 +65,7 @@ describe("one slot", () => {
 
   test("a non-streamed request whose client disconnects frees its slot", async () => {
     const controller = new AbortController();
-    const request = fetch(`${server.url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(long),
-      signal: controller.signal,
-    }).catch((error: Error) => error);
+    const request = postJson(`${server.url}/v1/chat/completions`, long, {}, controller.signal).catch((error: Error) => error);
     await waitForHealth(server, (h) => h.slots.busy === 1);
     controller.abort();
     assert.ok((await request) instanceof Error);
@@ -88,12 +78,7 @@ describe("one slot", () => {
     const waiting = new AbortController();
     const abandoned = postJson(`${server.url}/v1/chat/completions`, { ...long, max_tokens: 2 }).catch((e: Error) => e);
     void abandoned;
-    const gone = fetch(`${server.url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ ...long, max_tokens: 2 }),
-      signal: waiting.signal,
-    }).catch((error: Error) => error);
+    const gone = postJson(`${server.url}/v1/chat/completions`, { ...long, max_tokens: 2 }, {}, waiting.signal).catch((error: Error) => error);
     await waitForHealth(server, (h) => h.queued === 2);
     waiting.abort();
     assert.ok((await gone) instanceof Error);
@@ -199,12 +184,7 @@ describe("prefill in chunks", () => {
     const promptTokens = server.engine.promptTokens(prompt, true).length;
     const before = (await health(server)).counters.prefillTokens;
     const controller = new AbortController();
-    const request = fetch(`${server.url}/v1/completions`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ model: MODEL_ID, prompt, max_tokens: 5, stream: true }),
-      signal: controller.signal,
-    }).catch((error: Error) => error);
+    const request = postJson(`${server.url}/v1/completions`, { model: MODEL_ID, prompt, max_tokens: 5, stream: true }, {}, controller.signal).catch((error: Error) => error);
     await waitForHealth(server, (h) => h.slots.prefill === 1);
     controller.abort();
     assert.ok((await request) instanceof Error);
@@ -274,12 +254,7 @@ describe("four slots, many clients", () => {
   test("a system prompt shared with a running request is copied from its slot, and reported as cached tokens", async () => {
     const system = text(300);
     const holder = new AbortController();
-    const holding = fetch(`${server.url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ ...long, messages: [{ role: "system", content: system }, ...long.messages], stream: true }),
-      signal: holder.signal,
-    });
+    const holding = postJson(`${server.url}/v1/chat/completions`, { ...long, messages: [{ role: "system", content: system }, ...long.messages], stream: true }, {}, holder.signal);
     const reader = (await holding).body!.getReader();
     await reader.read();
     const before = (await health(server)).counters.copiedTokens;

@@ -1,5 +1,6 @@
-import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaModel, type Token } from "node-llama-cpp";
+import type { Llama, LlamaContext, LlamaModel, Token } from "node-llama-cpp";
 import { evaluateOptions } from "../engine/evaluateOptions.js";
+import { loadLlama } from "../engine/loadLlama.js";
 import type { SamplingParams } from "../engine/types.js";
 
 /**
@@ -14,7 +15,7 @@ export class DirectModel {
   ) {}
 
   static async load(modelPath: string, threads: number): Promise<DirectModel> {
-    const llama = await getLlama({ gpu: "auto", build: "never", logLevel: LlamaLogLevel.error, maxThreads: threads, progressLogs: false });
+    const llama = await loadLlama(threads);
     try {
       const model = await llama.loadModel({ modelPath });
       const context = await model.createContext({ sequences: 1, contextSize: 2048, threads });

@@ -1,9 +1,10 @@
 import { basename } from "node:path";
 import os from "node:os";
-import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaModel, type Token } from "node-llama-cpp";
+import type { Llama, LlamaContext, LlamaModel, Token } from "node-llama-cpp";
 import { abortError, ContextLengthExceededError, RequestAbortedError } from "../errors/ApiError.js";
 import type { QueueLimits } from "./AdmissionQueue.js";
 import { evaluateOptions } from "./evaluateOptions.js";
+import { loadLlama } from "./loadLlama.js";
 import { EventChannel } from "./EventChannel.js";
 import { Scheduler } from "./Scheduler.js";
 import type { EngineStats, GenerationEvent, GenerationRequest, ModelInfo, StepRecord } from "./types.js";
@@ -57,13 +58,7 @@ export class Engine {
 
   static async load(options: EngineOptions): Promise<Engine> {
     const threads = options.threads ?? os.availableParallelism();
-    const llama = await getLlama({
-      gpu: "auto",
-      build: "never",
-      logLevel: LlamaLogLevel.error,
-      maxThreads: threads,
-      progressLogs: false,
-    });
+    const llama = await loadLlama(threads);
     try {
       const model = await llama.loadModel({
         modelPath: options.modelPath,

@@ -1,7 +1,5 @@
 import os from "node:os";
 import {
-  getLlama,
-  LlamaLogLevel,
   type ControlledEvaluateInputItem,
   type Llama,
   type LlamaContext,
@@ -10,6 +8,7 @@ import {
   type Token,
 } from "node-llama-cpp";
 import { copySequencePrefix } from "./copySequencePrefix.js";
+import { loadLlama } from "./loadLlama.js";
 
 export interface ContinuationScore {
   /** Sum over the continuation's tokens of log p(token | everything before it). */
@@ -43,7 +42,7 @@ export class LoglikelihoodScorer {
 
   static async load(options: LoglikelihoodScorerOptions): Promise<LoglikelihoodScorer> {
     const threads = options.threads ?? os.availableParallelism();
-    const llama = await getLlama({ gpu: "auto", build: "never", logLevel: LlamaLogLevel.error, maxThreads: threads, progressLogs: false });
+    const llama = await loadLlama(threads);
     try {
       const model = await llama.loadModel({ modelPath: options.modelPath });
       const context = await model.createContext({ sequences: options.parallel + 1, contextSize: options.contextSize, threads });

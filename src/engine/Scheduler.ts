@@ -174,16 +174,22 @@ export class Scheduler {
   }
 
   private record(plan: readonly StepItem[], ms: number): void {
+    let decode = 0;
+    let prefillTokens = 0;
+    for (const item of plan) {
+      if (item.kind === "decode") decode++;
+      else prefillTokens += item.tokens;
+    }
+    this.counters.steps++;
+    this.counters.stepTokens += decode + prefillTokens;
+    this.counters.prefillTokens += prefillTokens;
+    this.counters.stepMs += ms;
+    if (this.observers.size === 0) return; // the per-step record is built only for someone who reads it
     const step: StepRecord = {
-      decode: plan.filter((item) => item.kind === "decode").map((item) => item.id),
+      decode: plan.flatMap((item) => (item.kind === "decode" ? [item.id] : [])),
       prefill: plan.flatMap((item) => (item.kind === "prefill" ? [{ slot: item.id, tokens: item.tokens }] : [])),
       ms,
     };
-    const prefillTokens = step.prefill.reduce((sum, item) => sum + item.tokens, 0);
-    this.counters.steps++;
-    this.counters.stepTokens += step.decode.length + prefillTokens;
-    this.counters.prefillTokens += prefillTokens;
-    this.counters.stepMs += ms;
     for (const observer of this.observers) observer(step);
   }
 

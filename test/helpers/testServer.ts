@@ -88,6 +88,12 @@ export async function readSseEvents(response: Response): Promise<string[]> {
     });
 }
 
-export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(url, { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) });
+/** POSTs `body` as JSON; `signal` lets a test disconnect the client. */
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
+  return fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...headers },
+    body: JSON.stringify(body),
+    ...(signal ? { signal } : {}),
+  });
 }
