@@ -279,7 +279,11 @@ describe("errors: OpenAI's envelope, the right status, and the server keeps answ
     await expectError(await postJson(`${server.url}/v1/chat/completions`, { model: MODEL_ID, messages, temperature: 3 }), 400, "invalid_value", "temperature");
     await expectError(await postJson(`${server.url}/v1/chat/completions`, { model: MODEL_ID }), 400, "missing_required_parameter", "messages");
     await expectError(await postJson(`${server.url}/v1/completions`, { model: MODEL_ID, prompt: "x", max_tokens: -1 }), 400, "invalid_value", "max_tokens");
-    await expectError(await postJson(`${server.url}/v1/chat/completions`, { model: MODEL_ID, messages, n: 3 }), 400, "unsupported_parameter", "n");
+    await expectError(await postJson(`${server.url}/v1/chat/completions`, { model: MODEL_ID, messages, n: 129 }), 400, "invalid_value", "n");
+    await expectError(await postJson(`${server.url}/v1/chat/completions`, { model: MODEL_ID, messages, top_logprobs: 2 }), 400, "invalid_value", "top_logprobs");
+    await expectError(await postJson(`${server.url}/v1/chat/completions`, { model: MODEL_ID, messages, logprobs: true, top_logprobs: 21 }), 400, "invalid_value", "top_logprobs");
+    await expectError(await postJson(`${server.url}/v1/completions`, { model: MODEL_ID, prompt: "x", logprobs: 6 }), 400, "invalid_value", "logprobs");
+    await expectError(await postJson(`${server.url}/v1/completions`, { model: MODEL_ID, prompt: "x", max_tokens: 0 }), 400, "invalid_value", "max_tokens");
   });
 
   test("the official client raises its typed error with our message", async () => {

@@ -95,7 +95,7 @@ async function engineDecodeRate(engine: Engine, prompt: string, tokens: number, 
   let completionTokens = 0;
   for await (const event of engine.generate({ promptTokens: engine.promptTokens(prompt, true), maxTokens: tokens, sampling, stop: [] })) {
     if (event.type === "text") textAt.push(performance.now());
-    else completionTokens = event.usage.completionTokens;
+    else if (event.type === "done") completionTokens = event.usage.completionTokens;
   }
   return (1000 * (completionTokens - 1)) / (textAt.at(-1)! - textAt[0]!);
 }

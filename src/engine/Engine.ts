@@ -112,7 +112,7 @@ export class Engine {
    */
   completionBudget(promptTokens: number, maxTokens: number | undefined, param: string): number {
     const room = this.info.contextSize - promptTokens;
-    if (room < 1 || (maxTokens !== undefined && maxTokens > room)) {
+    if (room < (maxTokens === 0 ? 0 : 1) || (maxTokens !== undefined && maxTokens > room)) {
       throw new ContextLengthExceededError(promptTokens, maxTokens ?? 1, this.info.contextSize, param);
     }
     return maxTokens ?? room;
@@ -147,6 +147,8 @@ export class Engine {
         prompt,
         maxTokens: request.maxTokens,
         stop: request.stop,
+        ...(request.logprobs !== undefined ? { logprobs: request.logprobs } : {}),
+        ...(request.promptLogprobs !== undefined ? { promptLogprobs: request.promptLogprobs } : {}),
         options: (generated) => evaluateOptions(this.model, request.sampling, generated),
         signal: controller.signal,
         events,

@@ -1,4 +1,10 @@
-import type { LlamaContextSequence, LlamaModel, SequenceEvaluateOptions, Token } from "node-llama-cpp";
+import type {
+  ControlledEvaluateInputItem,
+  LlamaContextSequence,
+  LlamaModel,
+  SequenceEvaluateOptions,
+  Token,
+} from "node-llama-cpp";
 import { abortError, ServerShuttingDownError, type ApiError } from "../errors/ApiError.js";
 import { AdmissionQueue, type QueueLimits } from "./AdmissionQueue.js";
 import { copySequencePrefix } from "./copySequencePrefix.js";
@@ -7,8 +13,21 @@ import { nextPhase, type SlotPhase } from "./nextPhase.js";
 import { pickSlot } from "./pickSlot.js";
 import { planStep, type StepItem } from "./planStep.js";
 import { StopMatcher } from "./StopMatcher.js";
+import { TokenPieces } from "./TokenPieces.js";
+import { TokenReleaseQueue } from "./TokenReleaseQueue.js";
 import { TokenTextDecoder } from "./TokenTextDecoder.js";
-import type { EngineStats, FinishReason, GenerationEvent, SchedulerCounters, StepRecord } from "./types.js";
+import type {
+  EngineStats,
+  FinishReason,
+  GenerationEvent,
+  SchedulerCounters,
+  StepRecord,
+  TokenAlternative,
+  TokenLogprob,
+} from "./types.js";
+
+/** The floor of reported logprobs: a probability that underflows to 0 is reported as this, as OpenAI does. */
+const MIN_LOGPROB = -9999;
 
 export interface SchedulerOptions {
   /** Prompt tokens evaluated per decode step, at most (all prefilling requests together). */
@@ -18,11 +37,23 @@ export interface SchedulerOptions {
   queue: QueueLimits;
 }
 
+/** A sampled token, with its probability and the candidates' (sorted, most likely first) when they were asked for. */
+interface Sampled {
+  token: Token;
+  confidence?: number;
+  probabilities?: Map<Token, number>;
+}
+
 /** One generation, from submission to its last event. */
 export interface Job {
   prompt: Token[];
+  /** 0 only with `promptLogprobs`: the prompt is scored and nothing is sampled. */
   maxTokens: number;
   stop: readonly string[];
+  /** Alternatives reported with each generated token's logprob; undefined: no logprobs. */
+  logprobs?: number;
+  /** Alternatives reported with each prompt token's logprob; undefined: no prompt logprobs (and the cache is reused). */
+  promptLogprobs?: number;
   /** Sampling options; `generated` is the job's growing list of sampled tokens. */
   options: (generated: readonly Token[]) => SequenceEvaluateOptions;
   /** Aborting it cancels the job wherever it is (queue, prefill, decode). */
@@ -42,7 +73,11 @@ interface Running {
   matcher: StopMatcher;
   /** A stop string ended the text: what the matcher holds back is never sent. */
   stoppedByString: boolean;
-  tokens: AsyncIterator<Token, void, void> | undefined;
+  tokens: AsyncIterator<Sampled> | undefined;
+  /** The generated tokens' logprobs, released with their text (when the job asks for logprobs). */
+  logprobs: TokenReleaseQueue<TokenLogprob> | undefined;
+  /** The prompt tokens' logprobs so far, and the decoder of the prompt text their offsets count (prompt logprobs). */
+  prompt: { logprobs: TokenLogprob[]; decoder: TokenTextDecoder; length: number } | undefined;
 }
 
 interface Slot {
@@ -77,10 +112,11 @@ export class Scheduler {
   private clock = 0;
   private loop: Promise<void> | undefined;
   /** Text sampled in the last step, handed to the readers once the next step has been dispatched. */
-  private outbox: Array<{ events: EventChannel<GenerationEvent>; text: string }> = [];
+  private outbox: Array<{ events: EventChannel<GenerationEvent>; text: string; logprobs: TokenLogprob[] | undefined }> = [];
   private flushScheduled = false;
   /** Set by close(): every request still queued or running ends with it. */
   private closing: ApiError | undefined;
+  private readonly pieces: TokenPieces;
 
   constructor(
     private readonly model: LlamaModel,
@@ -89,6 +125,7 @@ export class Scheduler {
   ) {
     this.slots = sequences.map((sequence, id) => ({ id, sequence, phase: "idle", lastUsed: 0, running: undefined }));
     this.queue = new AdmissionQueue(options.queue, (job, error) => job.events.fail(error));
+    this.pieces = new TokenPieces(model);
   }
 
   /** Queues `job`; throws the 503 at once when the queue is full or the scheduler is closing. */
@@ -170,7 +207,7 @@ export class Scheduler {
     this.flushScheduled = false;
     const outbox = this.outbox;
     this.outbox = [];
-    for (const { events, text } of outbox) events.push({ type: "text", text });
+    for (const { events, text, logprobs } of outbox) events.push(logprobs ? { type: "text", text, logprobs } : { type: "text", text });
   }
 
   private record(plan: readonly StepItem[], ms: number): void {
@@ -219,19 +256,26 @@ export class Scheduler {
         cachedTokens: 0,
         completionTokens: 0,
         generated: [],
-        decoder: new TokenTextDecoder((tokens, last) => this.model.detokenize(tokens as Token[], false, last as Token[]), job.prompt),
+        decoder: this.decoder(job.prompt),
         matcher: new StopMatcher(job.stop),
         stoppedByString: false,
         tokens: undefined,
+        logprobs: job.logprobs === undefined ? undefined : new TokenReleaseQueue(),
+        prompt: job.promptLogprobs === undefined ? undefined : { logprobs: [], decoder: this.decoder([]), length: 0 },
       };
       slot.running = running;
       try {
-        const usable = job.prompt.slice(0, -1);
-        if (choice.copy !== undefined) {
-          const donor = this.slots[choice.copy.from]!.sequence;
-          if (await copySequencePrefix(slot.sequence, donor, choice.copy.tokens)) this.counters.copiedTokens += choice.copy.tokens;
+        if (running.prompt) {
+          // every prompt position's output is needed, so nothing cached can be used
+          await slot.sequence.clearHistory();
+          this.recordPromptToken(running, job.prompt[0]!, null, []);
+        } else {
+          if (choice.copy !== undefined) {
+            const donor = this.slots[choice.copy.from]!.sequence;
+            if (await copySequencePrefix(slot.sequence, donor, choice.copy.tokens)) this.counters.copiedTokens += choice.copy.tokens;
+          }
+          await slot.sequence.adaptStateToTokens(job.prompt.slice(0, -1), false);
         }
-        await slot.sequence.adaptStateToTokens(usable, false);
         running.evaluated = running.cachedTokens = slot.sequence.nextTokenIndex;
         this.counters.promptTokens += job.prompt.length;
         this.counters.cachedTokens += running.cachedTokens;
@@ -245,17 +289,28 @@ export class Scheduler {
   private async advance(item: StepItem): Promise<void> {
     const slot = this.slots[item.id]!;
     const running = slot.running!;
+    const job = running.job;
     try {
-      if (item.kind === "prefill" && !item.final) {
-        const chunk = running.job.prompt.slice(running.evaluated, running.evaluated + item.tokens);
-        await slot.sequence.evaluateWithoutGeneratingNewTokens(chunk);
-        running.evaluated += chunk.length;
-        return;
-      }
       if (item.kind === "prefill") {
-        const rest = running.job.prompt.slice(running.evaluated);
-        running.tokens = slot.sequence.evaluate(rest, running.job.options(running.generated))[Symbol.asyncIterator]();
-        running.evaluated += rest.length;
+        let chunk = job.prompt.slice(running.evaluated, running.evaluated + item.tokens);
+        if (running.prompt) {
+          // every position scored but the last one, whose output is the first sampling's (when there is one)
+          const scored = item.final && job.maxTokens > 0 ? chunk.slice(0, -1) : chunk;
+          if (scored.length > 0) await this.scorePrompt(slot.sequence, running, scored);
+          running.evaluated += scored.length;
+          chunk = chunk.slice(scored.length);
+          if (item.final) job.events.push({ type: "prompt", logprobs: running.prompt.logprobs });
+          if (item.final && job.maxTokens === 0) return await this.end(slot, undefined, "length");
+          if (!item.final) return;
+        } else if (!item.final) {
+          await slot.sequence.evaluateWithoutGeneratingNewTokens(chunk);
+          running.evaluated += chunk.length;
+          return;
+        }
+        const metadata = { confidence: job.logprobs !== undefined, probabilities: (job.logprobs ?? 0) > 0 };
+        const tokens: AsyncIterable<Sampled> = slot.sequence.evaluateWithMetadata(chunk, metadata, job.options(running.generated));
+        running.tokens = tokens[Symbol.asyncIterator]();
+        running.evaluated += chunk.length;
       }
       const next = await running.tokens!.next();
       if (slot.phase === "prefill") slot.phase = nextPhase(slot.phase, "first-token");
@@ -267,21 +322,79 @@ export class Scheduler {
   }
 
   /** Turns a sampled token into text; returns the finish reason when the generation is over. */
-  private accept(running: Running, token: Token): FinishReason | undefined {
+  private accept(running: Running, sampled: Sampled): FinishReason | undefined {
+    const token = sampled.token;
     running.completionTokens++;
     this.counters.generatedTokens++;
     if (this.model.isEogToken(token)) return "stop";
     running.generated.push(token);
     const piece = running.decoder.push(token);
+    if (running.logprobs) {
+      const record = this.sampledLogprob(sampled, running.job.logprobs ?? 0);
+      record.offset = running.logprobs.add(record, piece.length);
+    }
     if (piece !== "") {
       const { text, stopped } = running.matcher.push(piece);
-      if (text !== "") this.outbox.push({ events: running.job.events, text });
+      const logprobs = running.logprobs?.release(text.length);
+      if (text !== "") this.outbox.push({ events: running.job.events, text, logprobs });
       if (stopped) {
         running.stoppedByString = true;
         return "stop";
       }
     }
     return running.completionTokens >= running.job.maxTokens ? "length" : undefined;
+  }
+
+  /** A sampled token's logprob and `top` alternatives, from the distribution the sampler drew it from. */
+  private sampledLogprob(sampled: Sampled, top: number): TokenLogprob {
+    const alternatives: TokenAlternative[] = [];
+    for (const [token, probability] of sampled.probabilities ?? []) {
+      if (alternatives.length === top) break;
+      alternatives.push({ token, ...this.pieces.piece(token), logprob: logOf(probability) });
+    }
+    return { token: sampled.token, ...this.pieces.piece(sampled.token), logprob: logOf(sampled.confidence ?? 0), top: alternatives, offset: 0 };
+  }
+
+  /**
+   * Evaluates `tokens`, the next part of a prompt, reading at each position the raw model's logprob of the prompt's
+   * next token and of the `promptLogprobs` most likely tokens: the target's logit, the argmax's (the greedy
+   * token) and the normaliser Σ exp(l − l_max) give logprob = l − l_max − ln Σ exp(l − l_max), with no full
+   * vocabulary transfer.
+   */
+  private async scorePrompt(sequence: LlamaContextSequence, running: Running, tokens: readonly Token[]): Promise<void> {
+    const prompt = running.job.prompt;
+    const top = running.job.promptLogprobs ?? 0;
+    const start = running.evaluated;
+    const input = tokens.map((token, j): ControlledEvaluateInputItem => {
+      const target = prompt[start + j + 1];
+      if (target === undefined) return token;
+      const filter = { tokens: [target], includeSelected: true, ...(top > 1 ? { includeTop: top } : {}) };
+      return [token, { generateNext: { token: true, totalLogitWeight: true, logits: { filter }, options: { temperature: 0 } } }];
+    });
+    const outputs = await sequence.controlledEvaluate(input);
+    tokens.forEach((_, j) => {
+      const target = prompt[start + j + 1];
+      if (target === undefined) return;
+      const next = outputs[j]?.next;
+      const logits = next?.logits;
+      if (next?.token == null || logits === undefined || next.totalLogitWeight === undefined) throw new Error("the engine returned no logits");
+      const normaliser = logits.get(next.token)! + Math.log(next.totalLogitWeight);
+      const alternatives = [...logits]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, top)
+        .map(([token, logit]): TokenAlternative => ({ token, ...this.pieces.piece(token), logprob: clampLogprob(logit - normaliser) }));
+      this.recordPromptToken(running, target, clampLogprob(logits.get(target)! - normaliser), alternatives);
+    });
+  }
+
+  private recordPromptToken(running: Running, token: Token, logprob: number | null, top: TokenAlternative[]): void {
+    const prompt = running.prompt!;
+    prompt.logprobs.push({ token, ...this.pieces.piece(token), logprob, top, offset: prompt.length });
+    prompt.length += prompt.decoder.push(token).length;
+  }
+
+  private decoder(context: readonly Token[]): TokenTextDecoder {
+    return new TokenTextDecoder((tokens, last) => this.model.detokenize(tokens as Token[], false, last as Token[]), context);
   }
 
   /**
@@ -305,7 +418,9 @@ export class Scheduler {
       return;
     }
     const rest = running.stoppedByString ? "" : running.matcher.flush();
-    if (rest !== "") events.push({ type: "text", text: rest });
+    const logprobs = running.stoppedByString ? undefined : running.logprobs?.drain();
+    if (logprobs?.length) events.push({ type: "text", text: rest, logprobs });
+    else if (rest !== "") events.push({ type: "text", text: rest });
     events.push({
       type: "done",
       finishReason,
@@ -313,4 +428,12 @@ export class Scheduler {
     });
     events.close();
   }
+}
+
+function clampLogprob(logprob: number): number {
+  return Math.max(logprob, MIN_LOGPROB);
+}
+
+function logOf(probability: number): number {
+  return clampLogprob(Math.log(probability));
 }

@@ -17,12 +17,38 @@ export interface SamplingParams {
 
 export interface GenerationRequest {
   promptTokens: readonly number[];
+  /** 0 only with `promptLogprobs`: the prompt is scored, nothing is generated. */
   maxTokens: number;
   sampling: SamplingParams;
   stop: readonly string[];
+  /** Report each generated token's logprob with this many most likely alternatives (0..20). */
+  logprobs?: number;
+  /** Report each prompt token's logprob (the raw model's) with this many alternatives; the prompt is then recomputed. */
+  promptLogprobs?: number;
 }
 
 export type FinishReason = "stop" | "length";
+
+/** A possible token at one position and its log-probability. */
+export interface TokenAlternative {
+  token: number;
+  /** The token's text alone, and its exact bytes (a byte token's text is U+FFFD when the byte is no character). */
+  text: string;
+  bytes: number[];
+  logprob: number;
+}
+
+/**
+ * A token of the prompt or the completion with its log-probability and the most likely tokens at its position.
+ * Generated tokens: the distribution sampled from (after penalties, logit bias, top-k/top-p/min-p and temperature;
+ * at temperature 0 the raw model's). Prompt tokens: the raw model's. The prompt's first token has none (null).
+ */
+export interface TokenLogprob extends Omit<TokenAlternative, "logprob"> {
+  logprob: number | null;
+  top: TokenAlternative[];
+  /** Characters of the prompt's or the completion's decoded text before this token. */
+  offset: number;
+}
 
 export interface GenerationUsage {
   promptTokens: number;
@@ -30,9 +56,13 @@ export interface GenerationUsage {
   cachedTokens: number;
 }
 
-/** What a generation produces, in order: text pieces, then exactly one `done`. */
+/**
+ * What a generation produces, in order: the prompt's logprobs when asked for, text pieces (with the logprobs of the
+ * tokens whose text they carry, when asked for), then exactly one `done`.
+ */
 export type GenerationEvent =
-  | { type: "text"; text: string }
+  | { type: "prompt"; logprobs: TokenLogprob[] }
+  | { type: "text"; text: string; logprobs?: TokenLogprob[] }
   | { type: "done"; finishReason: FinishReason; usage: GenerationUsage };
 
 export interface ModelInfo {

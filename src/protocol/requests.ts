@@ -67,6 +67,8 @@ export const completionRequestSchema = z
     best_of: z.number().int().min(1).nullish(),
     echo: z.boolean().nullish(),
     ...sampling,
+    // 0 scores the prompt without generating (with `echo` and `logprobs`)
+    max_tokens: z.number().int().min(0).nullish(),
     logprobs: z.number().int().min(0).max(5).nullish(),
     suffix: z.string().nullish(),
   })

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { FinishReason, GenerationUsage } from "../engine/types.js";
+import type { FinishReason, GenerationUsage, TokenAlternative, TokenLogprob } from "../engine/types.js";
 
 /**
  * Response bodies, shaped as the hosted API sends them (its `content_filter_results`, `system_fingerprint`,
@@ -24,6 +24,27 @@ export interface Usage {
   completion_tokens_details: { reasoning_tokens: number };
 }
 
+export interface ChatTokenLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[];
+  top_logprobs: Array<{ token: string; logprob: number; bytes: number[] }>;
+}
+
+/** A chat choice's logprobs (or a chunk's share of them). */
+export interface ChatLogprobs {
+  content: ChatTokenLogprob[];
+  refusal: null;
+}
+
+/** The legacy completions' logprobs: parallel lists, one entry per token. */
+export interface CompletionLogprobs {
+  tokens: string[];
+  token_logprobs: Array<number | null>;
+  top_logprobs: Array<Record<string, number> | null>;
+  text_offset: number[];
+}
+
 export interface ChatCompletion {
   id: string;
   object: "chat.completion";
@@ -32,7 +53,7 @@ export interface ChatCompletion {
   choices: Array<{
     index: number;
     message: { role: "assistant"; content: string; refusal: null };
-    logprobs: null;
+    logprobs: ChatLogprobs | null;
     finish_reason: FinishReason;
     content_filter_results: ContentFilterResults;
   }>;
@@ -48,7 +69,7 @@ export interface ChatCompletionChunk {
   choices: Array<{
     index: number;
     delta: { role?: "assistant"; content?: string };
-    logprobs: null;
+    logprobs: ChatLogprobs | null;
     finish_reason: FinishReason | null;
     content_filter_results: ContentFilterResults;
   }>;
@@ -64,7 +85,7 @@ export interface TextCompletion {
   choices: Array<{
     index: number;
     text: string;
-    logprobs: null;
+    logprobs: CompletionLogprobs | null;
     finish_reason: FinishReason | null;
     content_filter_results: ContentFilterResults;
   }>;
@@ -106,6 +127,37 @@ export function sumUsage(usages: readonly GenerationUsage[]): GenerationUsage {
     }),
     { promptTokens: 0, completionTokens: 0, cachedTokens: 0 },
   );
+}
+
+/** Generated tokens' logprobs in the chat shape (the first token of a prompt, which has none, never comes here). */
+export function toChatLogprobs(tokens: readonly TokenLogprob[]): ChatLogprobs {
+  const alternative = (t: TokenAlternative): ChatTokenLogprob["top_logprobs"][number] => ({ token: t.text, logprob: t.logprob, bytes: t.bytes });
+  return {
+    content: tokens.map((t) => ({ token: t.text, logprob: t.logprob ?? 0, bytes: t.bytes, top_logprobs: t.top.map(alternative) })),
+    refusal: null,
+  };
+}
+
+/**
+ * Tokens' logprobs in the legacy completions shape. `top_logprobs` maps each alternative's text to its logprob and
+ * always holds the token itself too (so up to `logprobs` + 1 entries, as OpenAI documents); `text_offset` counts
+ * from `offset`, where the token list starts in the choice's text.
+ */
+export function toCompletionLogprobs(tokens: readonly TokenLogprob[], offset: number): CompletionLogprobs {
+  const result: CompletionLogprobs = { tokens: [], token_logprobs: [], top_logprobs: [], text_offset: [] };
+  for (const t of tokens) {
+    result.tokens.push(t.text);
+    result.token_logprobs.push(t.logprob);
+    result.text_offset.push(offset + t.offset);
+    if (t.logprob === null) {
+      result.top_logprobs.push(null);
+      continue;
+    }
+    const top = Object.create(null) as Record<string, number>; // a token's text may be "__proto__"
+    for (const alternative of [...t.top, { text: t.text, logprob: t.logprob }]) top[alternative.text] ??= alternative.logprob;
+    result.top_logprobs.push(top);
+  }
+  return result;
 }
 
 /** `chat-` or `cmpl-` followed by 32 hex digits, as the hosted API names its responses. */

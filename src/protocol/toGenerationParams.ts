@@ -12,6 +12,10 @@ export interface GenerationParams {
   stop: string[];
   stream: boolean;
   includeUsage: boolean;
+  /** Choices per prompt. */
+  n: number;
+  /** Alternatives per token when the generated tokens' logprobs are asked for; undefined: none. */
+  logprobs: number | undefined;
 }
 
 export interface ChatParams extends GenerationParams {
@@ -22,6 +26,8 @@ export interface CompletionParams extends GenerationParams {
   /** One entry per prompt: text, or token ids. */
   prompts: Array<string | number[]>;
   echo: boolean;
+  /** Alternatives per prompt token when the echoed prompt's logprobs are asked for; undefined: none. */
+  promptLogprobs: number | undefined;
 }
 
 /** OpenAI's default `max_tokens` for the legacy completions endpoint. */
@@ -48,8 +54,7 @@ function unsupported(param: string, what: string): InvalidRequestError {
   return new InvalidRequestError(`${what} is not supported by this server yet.`, param, "unsupported_parameter");
 }
 
-function shared(request: SharedFields, vocabularySize: number): Omit<GenerationParams, "maxTokens"> {
-  if ((request.n ?? 1) > 1) throw unsupported("n", "'n' greater than 1");
+function shared(request: SharedFields, vocabularySize: number): Omit<GenerationParams, "maxTokens" | "logprobs"> {
   const logitBias = new Map<number, number>();
   for (const [key, bias] of Object.entries(request.logit_bias ?? {})) {
     const token = Number(key);
@@ -74,6 +79,7 @@ function shared(request: SharedFields, vocabularySize: number): Omit<GenerationP
     stop: request.stop == null ? [] : typeof request.stop === "string" ? [request.stop] : request.stop,
     stream: request.stream ?? false,
     includeUsage: request.stream_options?.include_usage ?? false,
+    n: request.n ?? 1,
   };
 }
 
@@ -94,8 +100,9 @@ function messageText(message: ChatRequestMessage, index: number): string {
 
 /** The engine-side view of a validated chat request. */
 export function toChatParams(request: ChatCompletionRequest, vocabularySize: number): ChatParams {
-  if (request.logprobs) throw unsupported("logprobs", "'logprobs'");
-  if ((request.top_logprobs ?? 0) > 0) throw unsupported("top_logprobs", "'top_logprobs'");
+  if (request.top_logprobs != null && !request.logprobs) {
+    throw new InvalidRequestError("'top_logprobs' requires 'logprobs' to be true.", "top_logprobs", "invalid_value");
+  }
   if (request.response_format && request.response_format.type !== "text") {
     throw unsupported("response_format", `'response_format' of type '${request.response_format.type}'`);
   }
@@ -110,13 +117,16 @@ export function toChatParams(request: ChatCompletionRequest, vocabularySize: num
     ...shared(request, vocabularySize),
     messages,
     maxTokens: request.max_completion_tokens ?? request.max_tokens ?? undefined,
+    logprobs: request.logprobs ? (request.top_logprobs ?? 0) : undefined,
   };
 }
 
 /** The engine-side view of a validated text-completion request. */
 export function toCompletionParams(request: CompletionRequest, vocabularySize: number): CompletionParams {
   if ((request.best_of ?? 1) > 1) throw unsupported("best_of", "'best_of' greater than 1");
-  if (request.logprobs != null) throw unsupported("logprobs", "'logprobs'");
+  if (request.max_tokens === 0 && !request.echo) {
+    throw new InvalidRequestError("'max_tokens' may be 0 only with 'echo': there would be nothing to return.", "max_tokens", "invalid_value");
+  }
   if (request.suffix) throw unsupported("suffix", "'suffix'");
   const prompt = request.prompt;
   let prompts: Array<string | number[]>;
@@ -134,5 +144,7 @@ export function toCompletionParams(request: CompletionRequest, vocabularySize: n
     prompts,
     echo: request.echo ?? false,
     maxTokens: request.max_tokens ?? DEFAULT_COMPLETION_MAX_TOKENS,
+    logprobs: request.logprobs ?? undefined,
+    promptLogprobs: request.echo ? (request.logprobs ?? undefined) : undefined,
   };
 }

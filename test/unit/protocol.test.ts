@@ -60,8 +60,6 @@ test("sampling parameters map to engine terms", () => {
 });
 
 test("parameters that would change the answer but are not implemented yet are refused, not ignored", () => {
-  rejects(() => toChatParams(chat({ n: 2 }), 32000), "n");
-  rejects(() => toChatParams(chat({ logprobs: true }), 32000), "logprobs");
   rejects(() => toChatParams(chat({ response_format: { type: "json_object" } }), 32000), "response_format");
   rejects(() => toChatParams(chat({ tools: [{ type: "function" }] }), 32000), "tools");
   rejects(() => toChatParams(chat({ logit_bias: { "32000": 1 } }), 32000), "logit_bias");
@@ -69,6 +67,20 @@ test("parameters that would change the answer but are not implemented yet are re
     () => toChatParams(chat({ messages: [{ role: "user", content: [{ type: "image_url", image_url: {} }] }] }), 32000),
     "messages[0].content[0].type",
   );
+});
+
+test("n, logprobs and echo map to engine terms; inconsistent combinations are refused", () => {
+  assert.equal(toChatParams(chat({ n: 3 }), 32000).n, 3);
+  assert.equal(toChatParams(chat({}), 32000).logprobs, undefined);
+  assert.equal(toChatParams(chat({ logprobs: true }), 32000).logprobs, 0);
+  assert.equal(toChatParams(chat({ logprobs: true, top_logprobs: 4 }), 32000).logprobs, 4);
+  rejects(() => toChatParams(chat({ top_logprobs: 2 }), 32000), "top_logprobs");
+  const completion = (fields: Record<string, unknown>) =>
+    toCompletionParams(parseRequest(completionRequestSchema, { model: "m", prompt: "a", ...fields }), 32000);
+  assert.deepEqual([completion({ logprobs: 2 }).logprobs, completion({ logprobs: 2 }).promptLogprobs], [2, undefined]);
+  assert.deepEqual([completion({ logprobs: 0, echo: true }).logprobs, completion({ logprobs: 0, echo: true }).promptLogprobs], [0, 0]);
+  assert.equal(completion({ echo: true, max_tokens: 0, logprobs: 1 }).maxTokens, 0);
+  rejects(() => completion({ max_tokens: 0 }), "max_tokens");
 });
 
 test("chat: developer is a system message, text parts are joined", () => {
