@@ -21,6 +21,11 @@ test("with --api-key, a missing or wrong key is a 401 in OpenAI's envelope, on e
     assert.equal(error.type, "invalid_request_error");
   }
   assert.equal((await fetch(`${server.url}/openai/v1/models`)).status, 401);
+  assert.equal((await postJson(`${server.url}/tokenize`, { content: "Hi" })).status, 401);
+  assert.equal((await postJson(`${server.url}/detokenize`, { tokens: [1] })).status, 401);
+  assert.equal((await postJson(`${server.url}/tokenize`, { content: "Hi" }, { Authorization: "Bearer sk-test-key" })).status, 200);
+  // an unknown route is still a 404, not a 401
+  assert.equal((await postJson(`${server.url}/v2/nothing`, {})).status, 404);
   await assert.rejects(server.client("/v1", "wrong").models.list(), (e: { status?: number }) => e.status === 401);
 });
 

@@ -7,6 +7,7 @@ import { evaluateOptions } from "./evaluateOptions.js";
 import { loadLlama } from "./loadLlama.js";
 import { EventChannel } from "./EventChannel.js";
 import { Scheduler } from "./Scheduler.js";
+import { TokenPieces, type TokenPiece } from "./TokenPieces.js";
 import type { EngineStats, GenerationEvent, GenerationRequest, ModelInfo, StepRecord } from "./types.js";
 
 /**
@@ -40,6 +41,7 @@ export interface EngineOptions {
  */
 export class Engine {
   private readonly scheduler: Scheduler;
+  private readonly pieces: TokenPieces;
 
   private constructor(
     private readonly llama: Llama,
@@ -49,7 +51,8 @@ export class Engine {
     options: { queue: Partial<QueueLimits>; prefillChunk: number },
   ) {
     const sequences = Array.from({ length: context.totalSequences }, () => context.getSequence());
-    this.scheduler = new Scheduler(model, sequences, {
+    this.pieces = new TokenPieces(model);
+    this.scheduler = new Scheduler(model, this.pieces, sequences, {
       prefillChunk: options.prefillChunk,
       minCopyTokens: MIN_COPY_TOKENS,
       queue: { maxQueue: options.queue.maxQueue ?? 64 * sequences.length, queueTimeoutMs: options.queue.queueTimeoutMs ?? 0 },
@@ -102,8 +105,14 @@ export class Engine {
     return tokens;
   }
 
-  detokenize(tokens: readonly number[], lastTokens: readonly number[] = []): string {
-    return this.model.detokenize(tokens as Token[], false, lastTokens as Token[]);
+  /** The text of `tokens` (after `lastTokens`, for SentencePiece's leading spaces); `special` renders `<s>`-style tokens. */
+  detokenize(tokens: readonly number[], lastTokens: readonly number[] = [], special = false): string {
+    return this.model.detokenize(tokens as Token[], special, lastTokens as Token[]);
+  }
+
+  /** One token's text alone and its exact bytes. */
+  tokenPiece(token: number): TokenPiece {
+    return this.pieces.piece(token);
   }
 
   /**

@@ -13,7 +13,7 @@ import { nextPhase, type SlotPhase } from "./nextPhase.js";
 import { pickSlot } from "./pickSlot.js";
 import { planStep, type StepItem } from "./planStep.js";
 import { StopMatcher } from "./StopMatcher.js";
-import { TokenPieces } from "./TokenPieces.js";
+import type { TokenPieces } from "./TokenPieces.js";
 import { TokenReleaseQueue } from "./TokenReleaseQueue.js";
 import { TokenTextDecoder } from "./TokenTextDecoder.js";
 import type {
@@ -116,16 +116,16 @@ export class Scheduler {
   private flushScheduled = false;
   /** Set by close(): every request still queued or running ends with it. */
   private closing: ApiError | undefined;
-  private readonly pieces: TokenPieces;
 
   constructor(
     private readonly model: LlamaModel,
+    /** Token texts for the logprobs. */
+    private readonly pieces: TokenPieces,
     sequences: readonly LlamaContextSequence[],
     private readonly options: SchedulerOptions,
   ) {
     this.slots = sequences.map((sequence, id) => ({ id, sequence, phase: "idle", lastUsed: 0, running: undefined }));
     this.queue = new AdmissionQueue(options.queue, (job, error) => job.events.fail(error));
-    this.pieces = new TokenPieces(model);
   }
 
   /** Queues `job`; throws the 503 at once when the queue is full or the scheduler is closing. */

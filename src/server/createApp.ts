@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { Hono, type Context } from "hono";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import {
   AuthenticationError,
@@ -11,9 +11,11 @@ import {
 import type { ModelList } from "../protocol/models.js";
 import { parseRequest } from "../protocol/parseRequest.js";
 import { chatCompletionRequestSchema, completionRequestSchema } from "../protocol/requests.js";
+import { detokenizeRequestSchema, tokenizeRequestSchema } from "../protocol/tokenizer.js";
 import { ChatCompletionService } from "../serving/ChatCompletionService.js";
 import { CompletionService } from "../serving/CompletionService.js";
 import type { ServedModel } from "../serving/ServedModel.js";
+import { TokenizerService } from "../serving/TokenizerService.js";
 import { prometheusMetrics } from "./prometheusMetrics.js";
 import { sseResponse } from "./sseResponse.js";
 import { toApiError } from "./toApiError.js";
@@ -41,7 +43,18 @@ export function createApp(options: AppOptions): Hono {
   const app = new Hono();
   const chat = new ChatCompletionService(options.model);
   const completions = new CompletionService(options.model);
+  const tokenizer = new TokenizerService(options.model);
   const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
+  /** What every API route goes through first: the API key check (when set) and the body limit. */
+  const guards: MiddlewareHandler[] = [
+    ...(options.apiKey !== undefined ? [requireApiKey(options.apiKey)] : []),
+    bodyLimit({
+      maxSize: limit,
+      onError: () => {
+        throw new PayloadTooLargeError(limit);
+      },
+    }),
+  ];
 
   app.onError((error, c) => {
     const apiError = toApiError(error);
@@ -54,17 +67,14 @@ export function createApp(options: AppOptions): Hono {
   app.get("/health", (c) => c.json({ status: "ok", ...options.model.engine.stats() }));
   app.get("/metrics", (c) => c.text(prometheusMetrics(options.model.engine.stats()), 200, { "Content-Type": "text/plain; version=0.0.4" }));
 
+  // llama-server's tokenizer routes, at the root as there
+  for (const path of ["/tokenize", "/detokenize"]) app.use(path, ...guards);
+  app.post("/tokenize", async (c) => c.json(tokenizer.tokenize(parseRequest(tokenizeRequestSchema, await jsonBody(c)))));
+  app.post("/detokenize", async (c) => c.json(tokenizer.detokenize(parseRequest(detokenizeRequestSchema, await jsonBody(c)))));
+
   for (const prefix of API_PREFIXES) {
     const api = new Hono();
-    if (options.apiKey !== undefined) api.use(requireApiKey(options.apiKey));
-    api.use(
-      bodyLimit({
-        maxSize: limit,
-        onError: () => {
-          throw new PayloadTooLargeError(limit);
-        },
-      }),
-    );
+    api.use(...guards);
     api.post("/chat/completions", async (c) => {
       const request = parseRequest(chatCompletionRequestSchema, await jsonBody(c));
       return withDeadline(c.req.raw.signal, options.requestTimeoutMs ?? 0, async (signal) => {

@@ -1,0 +1,35 @@
+import { z } from "zod";
+
+/**
+ * llama-server's tokenizer endpoints. `model` is optional (there is one model); when given it must name it.
+ */
+export const tokenizeRequestSchema = z
+  .object({
+    content: z.string(),
+    /** Prepend BOS (when the model uses one). */
+    add_special: z.boolean().nullish(),
+    /** Read `<s>`-style text in `content` as special tokens (llama-server's default: true). */
+    parse_special: z.boolean().nullish(),
+    /** Return `{id, piece}` per token: the piece as text, or as its bytes when they are not valid UTF-8 alone. */
+    with_pieces: z.boolean().nullish(),
+    model: z.string().optional(),
+  })
+  .loose();
+
+export const detokenizeRequestSchema = z
+  .object({
+    tokens: z.array(z.number().int().min(0)),
+    model: z.string().optional(),
+  })
+  .loose();
+
+export type TokenizeRequest = z.infer<typeof tokenizeRequestSchema>;
+export type DetokenizeRequest = z.infer<typeof detokenizeRequestSchema>;
+
+export interface TokenizeResponse {
+  tokens: number[] | Array<{ id: number; piece: string | number[] }>;
+}
+
+export interface DetokenizeResponse {
+  content: string;
+}

@@ -1,0 +1,31 @@
+import { InvalidRequestError } from "../errors/ApiError.js";
+import type { DetokenizeRequest, DetokenizeResponse, TokenizeRequest, TokenizeResponse } from "../protocol/tokenizer.js";
+import type { ServedModel } from "./ServedModel.js";
+
+/** The model's tokenizer as llama-server exposes it: text to token ids (with pieces) and back. */
+export class TokenizerService {
+  constructor(private readonly model: ServedModel) {}
+
+  tokenize(request: TokenizeRequest): TokenizeResponse {
+    if (request.model !== undefined) this.model.resolve(request.model);
+    const engine = this.model.engine;
+    const parseSpecial = request.parse_special ?? true;
+    const tokens = request.add_special ? engine.promptTokens(request.content, parseSpecial) : engine.tokenize(request.content, parseSpecial);
+    if (!request.with_pieces) return { tokens };
+    return {
+      tokens: tokens.map((id) => {
+        const { text, bytes } = engine.tokenPiece(id);
+        return { id, piece: Buffer.from(text, "utf8").equals(Buffer.from(bytes)) ? text : bytes };
+      }),
+    };
+  }
+
+  /** Special tokens come out as their text (`<s>`), as llama-server's do. */
+  detokenize(request: DetokenizeRequest): DetokenizeResponse {
+    if (request.model !== undefined) this.model.resolve(request.model);
+    const engine = this.model.engine;
+    const outside = request.tokens.findIndex((token) => token >= engine.info.vocabularySize);
+    if (outside !== -1) throw new InvalidRequestError(`Token id ${request.tokens[outside]} is not in the vocabulary.`, `tokens[${outside}]`, "invalid_value");
+    return { content: engine.detokenize(request.tokens, [], true) };
+  }
+}
