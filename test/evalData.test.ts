@@ -8,7 +8,7 @@ import { parquetWriteFile } from "hyparquet-writer";
 import { findSplitFiles } from "../src/eval/data/findSplitFiles.js";
 import { loadTaskDocuments } from "../src/eval/data/loadTaskDocuments.js";
 import { parseOrderedJson } from "../src/eval/data/parseOrderedJson.js";
-import { tinyModelPath } from "./helpers/testServer.js";
+import { startTestServer, tinyModelPath } from "./helpers/testServer.js";
 
 const bin = new URL("../../bin/hermes.cjs", import.meta.url).pathname;
 
@@ -83,6 +83,71 @@ test("agieval rows: 64-bit gold indices arrive as numbers; hellaswag from the re
   assert.deepEqual(hellaswag.documents[0]!.requests[1], { context: "Cooking: A man cracks eggs. He stirs them", continuation: "  loudly." });
 });
 
+test("the upstream jsonl releases read as the hub's Parquet does: ARC, BoolQ, HellaSwag, OpenBookQA, PIQA (labels apart), WinoGrande", async () => {
+  const upstream = mkdtempSync(join(os.tmpdir(), "hermes-eval-upstream-"));
+  const writeJsonl = (relative: string, rows: unknown[]): void => {
+    mkdirSync(dirname(join(upstream, relative)), { recursive: true });
+    writeFileSync(join(upstream, relative), rows.map((row) => `${JSON.stringify(row)}\n`).join(""));
+  };
+  try {
+    writeJsonl("ARC-V1-Feb2018-2/ARC-Easy/ARC-Easy-Test.jsonl", [
+      { id: "q1", question: { stem: "Which is a gas?", choices: [{ text: "ice", label: "A" }, { text: "steam", label: "B" }] }, answerKey: "B" },
+    ]);
+    const arc = (await loadTaskDocuments(upstream, "arc_easy", true)).documents[0]!;
+    assert.deepEqual(arc.requests.map((r) => r.context + r.continuation), ["Question: Which is a gas?\nAnswer: ice", "Question: Which is a gas?\nAnswer: steam"]);
+    assert.equal(arc.gold, 1);
+
+    writeJsonl("BoolQ/val.jsonl", [{ question: "is the sky blue", passage: "The sky is blue.", idx: 0, label: true }]);
+    const boolq = (await loadTaskDocuments(upstream, "boolq", true)).documents[0]!;
+    assert.deepEqual(boolq.requests.map((r) => r.continuation), [" yes", " no"]);
+    assert.equal(boolq.gold, 0);
+
+    writeJsonl("hellaswag/data/hellaswag_val.jsonl", [
+      { ind: 1, activity_label: "Cooking", ctx_a: "A man cracks eggs.", ctx_b: "he stirs them", ctx: "", endings: ["into a bowl.", "away."], label: 1 },
+    ]);
+    const hellaswag = (await loadTaskDocuments(upstream, "hellaswag", true)).documents[0]!;
+    assert.equal(hellaswag.requests[0]!.context, "Cooking: A man cracks eggs. He stirs them");
+    assert.equal(hellaswag.gold, 1);
+
+    writeJsonl("OpenBookQA-V1-Sep2018/Data/Main/test.jsonl", [
+      { id: "7-980", question: { stem: "The sun is responsible for", choices: [{ text: "puppies", label: "A" }, { text: "plants sprouting", label: "B" }] }, answerKey: "B" },
+    ]);
+    const openbookqa = (await loadTaskDocuments(upstream, "openbookqa", true)).documents[0]!;
+    assert.deepEqual(openbookqa.requests.map((r) => r.context + r.continuation), ["The sun is responsible for puppies", "The sun is responsible for plants sprouting"]);
+    assert.equal(openbookqa.gold, 1);
+
+    writeJsonl("physicaliqa-train-dev/dev.jsonl", [
+      { goal: "Open a jar", sol1: "Twist the lid.", sol2: "Kick the jar." },
+      { goal: "Dry hair", sol1: "Use a stone.", sol2: "Use a towel." },
+    ]);
+    await assert.rejects(loadTaskDocuments(upstream, "piqa", true), /needs its labels next to it: .*dev-labels\.lst is missing/);
+    writeFileSync(join(upstream, "physicaliqa-train-dev/dev-labels.lst"), "0\n");
+    await assert.rejects(loadTaskDocuments(upstream, "piqa", true), /has 1 labels for the 2 rows/);
+    writeFileSync(join(upstream, "physicaliqa-train-dev/dev-labels.lst"), "0\n1\n");
+    const piqa = (await loadTaskDocuments(upstream, "piqa", true)).documents;
+    assert.deepEqual(piqa.map((d) => d.gold), [0, 1]);
+    assert.equal(piqa[1]!.requests[1]!.context, "Question: Dry hair\nAnswer:");
+
+    writeJsonl("winogrande_1.1/dev.jsonl", [{ qID: "x-1", sentence: "He put the _ in the box.", option1: "book", option2: "box", answer: "2" }]);
+    const winogrande = (await loadTaskDocuments(upstream, "winogrande", true)).documents[0]!;
+    assert.deepEqual(winogrande.requests, [
+      { context: "He put the book", continuation: " in the box." },
+      { context: "He put the box", continuation: " in the box." },
+    ]);
+    assert.deepEqual(winogrande.score([-2, -1]), { acc: 1 });
+
+    writeFileSync(join(upstream, "winogrande_1.1/dev.jsonl"), "{not json\n");
+    await assert.rejects(loadTaskDocuments(upstream, "winogrande", true), /dev\.jsonl, line 1: not a JSON object/);
+    // neither layout: the error names the Parquet file and the upstream one
+    assert.throws(
+      () => findSplitFiles(join(upstream, "empty"), "boolq"),
+      (error: Error) => error.message.includes("boolq/validation-00000-of-00001.parquet") && error.message.includes(join("BoolQ", "val.jsonl")),
+    );
+  } finally {
+    rmSync(upstream, { recursive: true, force: true });
+  }
+});
+
 test("a file of another dataset is refused with the row and the missing fields", async () => {
   writeParquet("baber__piqa/data/validation-00000-of-00001.parquet", [{ name: "goal", data: ["Open a jar"], type: "STRING" }]);
   await assert.rejects(loadTaskDocuments(dataDir, "piqa", true), /row 0: no sol1, sol2, label/);
@@ -126,7 +191,8 @@ test("the ordered JSON parser keeps key order, handles escapes, and rejects malf
   assert.throws(() => parseOrderedJson('{"a": 1} x'), /after the value/);
 });
 
-test("hermes eval scores sample data end to end: the cards' table format, averages only for whole suites, JSON records", async () => {
+/** Sample data of three tasks: ARC-Easy (2 documents), BigBench navigate (2) and geometric_shapes (1, generative). */
+function writeSampleTasks(): void {
   writeParquet("allenai__ai2_arc/ARC-Easy/test-00000-of-00001.parquet", [
     { name: "question", data: ["Which is warm?", "Which can fly?"], type: "STRING" },
     { name: "choices", data: [{ text: ["snow", "fire"], label: ["A", "B"] }, { text: ["a bird", "a stone", "a fish"], label: ["A", "B", "C"] }] },
@@ -152,23 +218,39 @@ test("hermes eval scores sample data end to end: the cards' table format, averag
       examples: [{ input: "This SVG path draws a", target_scores: { circle: 1, square: 0 }, target: "circle" }],
     }),
   );
-  const out = join(dataDir, "results.json");
-  const args = [bin, "eval", "--model", tinyModelPath(), "--tasks", "arc_easy,bigbench_navigate,bigbench_geometric_shapes", "--data", dataDir];
-  const child = spawn(process.execPath, [...args, "--allow-subset", "--out", out, "--parallel", "2", "--threads", "1"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+}
+const sampleTasks = "arc_easy,bigbench_navigate,bigbench_geometric_shapes";
+
+/** Runs `hermes eval` with `args`; resolves with its exit code and stdout. */
+async function runEval(args: string[]): Promise<{ code: unknown; stdout: string }> {
+  const child = spawn(process.execPath, [bin, "eval", ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   child.stdout.on("data", (data: Buffer) => (stdout += data.toString()));
-  assert.equal(await new Promise((resolve) => child.once("exit", resolve)), 0);
+  return { code: await new Promise((resolve) => child.once("exit", resolve)), stdout };
+}
+
+interface Report {
+  model: string;
+  results: Array<{
+    task: string;
+    documents: number;
+    metrics: Record<string, { value: number }>;
+    records: Array<{ requests: unknown[]; loglikelihoods: number[]; greedy: boolean[]; gold: unknown; generation?: string }>;
+  }>;
+}
+
+test("hermes eval scores sample data end to end: the cards' table format, averages only for whole suites, JSON records", async () => {
+  writeSampleTasks();
+  const out = join(dataDir, "results.json");
+  const { code, stdout } = await runEval(["--model", tinyModelPath(), "--tasks", sampleTasks, "--data", dataDir, "--allow-subset", "--out", out, "--parallel", "2", "--threads", "1"]);
+  assert.equal(code, 0);
   assert.match(stdout, /\|  Task  \|Version\| Metric \|Value \|   \|Stderr\|\n\|--------\|------:\|--------\|-----:\|---\|-----:\|\n\|arc_easy\|      0\|acc     \|0\.\d{4}\|±  \|\d\.\d{4}\|/);
   assert.match(stdout, /\|bigbench_navigate +\|      0\|multiple_choice_grade\|0\.\d{4}\|±  \|\d\.\d{4}\|/);
   // one document: no standard error, so the ± column stays empty
   assert.match(stdout, /\|bigbench_geometric_shapes\|      0\|multiple_choice_grade\|[01]\.0000\|   \|      \|\n\| +\| +\|exact_str_match +\|[01]\.0000\|   \|      \|/);
   assert.doesNotMatch(stdout, /Average/, "no suite is complete");
   assert.match(stdout, /NOT COMPARABLE with the model cards \(subset of the data\): arc_easy, bigbench_geometric_shapes, bigbench_navigate/);
-  const report = JSON.parse(readFileSync(out, "utf8")) as {
-    results: Array<{ task: string; documents: number; records: Array<{ requests: unknown[]; loglikelihoods: number[]; greedy: boolean[]; gold: unknown }> }>;
-  };
+  const report = JSON.parse(readFileSync(out, "utf8")) as Report;
   assert.deepEqual(report.results.map((r) => [r.task, r.documents]), [["arc_easy", 2], ["bigbench_geometric_shapes", 1], ["bigbench_navigate", 2]]);
   assert.equal(typeof (report.results[1]!.records[0] as { generation?: unknown }).generation, "string");
   const record = report.results[0]!.records[1]!;
@@ -179,14 +261,45 @@ test("hermes eval scores sample data end to end: the cards' table format, averag
   assert.deepEqual(report.results[2]!.records[1]!.gold, [1]);
 
   // --limit 1 scores the document the harness's --limit picks: random.Random(42) orders [doc 0, doc 1] as [1, 0]
-  const limited = spawn(process.execPath, [bin, "eval", "--model", tinyModelPath(), "--tasks", "arc_easy", "--data", dataDir, "--limit", "1", "--out", out, "--threads", "1"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let limitedOut = "";
-  limited.stdout.on("data", (data: Buffer) => (limitedOut += data.toString()));
-  assert.equal(await new Promise((resolve) => limited.once("exit", resolve)), 0);
-  assert.match(limitedOut, /NOT COMPARABLE with the model cards \(subset of the data\): arc_easy/);
-  const limitedReport = JSON.parse(readFileSync(out, "utf8")) as typeof report;
+  const limitedOut = join(dataDir, "limited.json");
+  const limited = await runEval(["--model", tinyModelPath(), "--tasks", "arc_easy", "--data", dataDir, "--limit", "1", "--out", limitedOut, "--threads", "1"]);
+  assert.equal(limited.code, 0);
+  assert.match(limited.stdout, /NOT COMPARABLE with the model cards \(subset of the data\): arc_easy/);
+  const limitedReport = JSON.parse(readFileSync(limitedOut, "utf8")) as Report;
   assert.equal(limitedReport.results[0]!.documents, 1);
   assert.equal((limitedReport.results[0]!.records[0]!.requests[0] as { context: string }).context, "Question: Which can fly?\nAnswer:");
+});
+
+test("the same numbers with documents scored concurrently, and through a running server with --target", async () => {
+  writeSampleTasks();
+  const common = ["--tasks", sampleTasks, "--data", dataDir, "--allow-subset"];
+  const sequential = join(dataDir, "sequential.json");
+  const concurrent = join(dataDir, "concurrent.json");
+  const remote = join(dataDir, "remote.json");
+  assert.equal((await runEval(["--model", tinyModelPath(), ...common, "--out", sequential, "--threads", "1"])).code, 0);
+  assert.equal((await runEval(["--model", tinyModelPath(), ...common, "--out", concurrent, "--threads", "1", "--documents", "2", "--parallel", "1"])).code, 0);
+  const server = await startTestServer({ parallel: 4 });
+  try {
+    const run = await runEval(["--target", `${server.url}/v1`, ...common, "--out", remote]);
+    assert.equal(run.code, 0);
+    assert.match(run.stdout, /\|arc_easy\|      0\|acc     \|0\.\d{4}\|±  \|\d\.\d{4}\|/);
+  } finally {
+    await server.close();
+  }
+  const [expected, ...others] = [sequential, concurrent, remote].map((file) => JSON.parse(readFileSync(file, "utf8")) as Report);
+  assert.match(others[1]!.model, /at http:\/\/127\.0\.0\.1:\d+\/v1$/);
+  for (const report of others) {
+    assert.deepEqual(report.results.map((r) => [r.task, r.documents]), expected!.results.map((r) => [r.task, r.documents]));
+    report.results.forEach((result, t) => {
+      const reference = expected!.results[t]!;
+      assert.deepEqual(result.metrics, reference.metrics, result.task);
+      result.records.forEach((record, d) => {
+        const want = reference.records[d]!;
+        assert.deepEqual(record.requests, want.requests);
+        assert.deepEqual(record.greedy, want.greedy);
+        assert.equal(record.generation, want.generation);
+        record.loglikelihoods.forEach((ll, i) => assert.ok(Math.abs(ll - want.loglikelihoods[i]!) < 1e-3, `${result.task} ${d}.${i}: ${ll} vs ${want.loglikelihoods[i]}`));
+      });
+    });
+  }
 });

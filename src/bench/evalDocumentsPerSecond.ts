@@ -7,10 +7,11 @@ const text = (words: number, seed: number): string => Array.from({ length: words
 
 /**
  * Documents per second of a HellaSwag-like 4-choice task (a 67-token context, four 16-token endings) scored as
- * `hermes eval` scores it, with `parallel` choices per batch. Returns one figure per run.
+ * `hermes eval` scores it, the four choices in one batch and `inFlight` documents at once (`--documents`). Returns
+ * one figure per run.
  */
-export async function evalDocumentsPerSecond(modelPath: string, threads: number, documents: number, runs: number): Promise<number[]> {
-  const scorer = await LoglikelihoodScorer.load({ modelPath, contextSize: 512, parallel: 4, threads });
+export async function evalDocumentsPerSecond(modelPath: string, threads: number, documents: number, runs: number, inFlight: number): Promise<number[]> {
+  const scorer = await LoglikelihoodScorer.load({ modelPath, contextSize: 512, parallel: 4, documents: inFlight, threads });
   try {
     const rates: number[] = [];
     for (let run = 0; run < runs; run++) {
@@ -18,7 +19,7 @@ export async function evalDocumentsPerSecond(modelPath: string, threads: number,
         multipleChoiceDocument(`Run ${run} document ${d}: ${text(60, d)}`, [0, 1, 2, 3].map((c) => text(15, d * 4 + c)), 0),
       );
       const started = performance.now();
-      await runEvaluation(scorer, "bench_4_choices", docs, false);
+      await runEvaluation(scorer, "bench_4_choices", docs, false, () => {}, inFlight);
       rates.push((1000 * documents) / (performance.now() - started));
     }
     return rates;

@@ -76,6 +76,7 @@ export function summarizeBenchmark(report: BenchmarkReport): string {
     row(`roofline tok/s at ${fixed(report.machine.memoryBandwidthGBs, 1)} GB/s`, (m) => fixed(roofline(m))),
     row("1-stream decode, % of roofline", (m) => `${fixed((100 * median(m.decodeHttp)) / roofline(m))}%`),
     row("eval documents/s, 4-choice task (67-token context, 4 × 16-token choices)", (m) => spread(m.evalDocumentsPerSecond, 2)),
+    row("eval documents/s, the same, 2 documents at once (--documents 2)", (m) => spread(m.evalDocumentsPerSecondTwoAtOnce, 2)),
   ];
   const targets = report.targets.map((t) => `- ${t.met ? "met" : "MISSED"}: ${t.target}: ${t.value}`);
   const machine = report.machine;

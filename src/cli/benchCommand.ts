@@ -113,9 +113,15 @@ export async function benchCommand(args: string[]): Promise<number> {
     progress.done(`bench ${label}: serving done`);
     const evalProgress = new ProgressBar(`bench ${label}: eval documents/s`);
     evalProgress.update(0);
-    const evalRates = await evalDocumentsPerSecond(modelPath, model.threads, model.evalDocuments, runs);
+    const evalRates = await evalDocumentsPerSecond(modelPath, model.threads, model.evalDocuments, runs, 1);
+    const evalRatesTwoAtOnce = await evalDocumentsPerSecond(modelPath, model.threads, model.evalDocuments, runs, 2);
     evalProgress.done(`bench ${label}: done`);
-    models.push({ ...result, weightBytesPerToken: await weightBytesPerToken(modelPath), evalDocumentsPerSecond: evalRates });
+    models.push({
+      ...result,
+      weightBytesPerToken: await weightBytesPerToken(modelPath),
+      evalDocumentsPerSecond: evalRates,
+      evalDocumentsPerSecondTwoAtOnce: evalRatesTwoAtOnce,
+    });
   }
 
   const report: BenchmarkReport = {

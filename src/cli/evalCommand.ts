@@ -1,16 +1,18 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { LoglikelihoodScorer } from "../engine/LoglikelihoodScorer.js";
+import { HttpContinuationScorer } from "../eval/HttpContinuationScorer.js";
 import { loadTaskDocuments } from "../eval/data/loadTaskDocuments.js";
 import { evalSuites, expandTasks } from "../eval/evalSuites.js";
 import { pythonShuffle } from "../eval/pythonShuffle.js";
 import { renderResultsTable } from "../eval/renderResultsTable.js";
-import { resultRows, runEvaluation, type TaskResult } from "../eval/runEvaluation.js";
+import { resultRows, runEvaluation, type ContinuationScorer, type TaskResult } from "../eval/runEvaluation.js";
 import { suiteAverages } from "../eval/suiteAverages.js";
 import type { TaskDocument } from "../eval/tasks/TaskDocument.js";
 import { ProgressBar } from "./ProgressBar.js";
 
 export const evalUsage = `hermes eval --model FILE.gguf --tasks gpt4all,agieval,bigbench|TASK,... --data DIR [options]
+hermes eval --target http://HOST:PORT/v1 --tasks ... --data DIR [options]
 
 Scores the model on the model cards' benchmarks exactly as EleutherAI's lm-evaluation-harness (v0.3) did:
 0-shot log-likelihood of each choice, acc / acc_norm / multiple_choice_grade, the harness's standard errors, and
@@ -22,8 +24,12 @@ the cards' averages. Prints the cards' tables.
                       random.Random(42) order); not comparable with the cards
   --allow-subset      accept data whose row count differs from the harness's (marked not comparable)
   --out FILE          also write the results with every document's requests, log-likelihoods and gold as JSON
-  --parallel N        choices scored together in one batch (default 4)
-  --threads N         CPU threads (default: the cores available)`;
+  --target URL        score through a running hermes-serve (its completions with echo + logprobs, and /tokenize)
+                      instead of loading the model here
+  --api-key KEY       the server's key, with --target
+  --documents N       documents scored at once (default 1 here, 4 with --target: the server's slots batch them)
+  --parallel N        choices scored together in one batch (default 4; in this process)
+  --threads N         CPU threads (default: the cores available; in this process)`;
 
 function positive(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -42,6 +48,9 @@ export async function evalCommand(args: string[]): Promise<number> {
       limit: { type: "string" },
       "allow-subset": { type: "boolean", default: false },
       out: { type: "string" },
+      target: { type: "string" },
+      "api-key": { type: "string" },
+      documents: { type: "string" },
       parallel: { type: "string", default: "4" },
       threads: { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -52,13 +61,17 @@ export async function evalCommand(args: string[]): Promise<number> {
     console.log(evalUsage);
     return 0;
   }
-  if (!values.model || !values.tasks || !values.data) throw new Error(`--model, --tasks and --data are required\n\n${evalUsage}`);
-  if (!existsSync(values.model)) throw new Error(`model file not found: ${values.model}`);
+  if ((!values.model && !values.target) || !values.tasks || !values.data) {
+    throw new Error(`--model (or --target), --tasks and --data are required\n\n${evalUsage}`);
+  }
+  if (values.model && values.target) throw new Error("--model and --target exclude each other: score here, or through the server");
+  if (values.model && !existsSync(values.model)) throw new Error(`model file not found: ${values.model}`);
   if (!existsSync(values.data)) throw new Error(`data directory not found: ${values.data}`);
   const tasks = expandTasks(values.tasks);
   const limit = positive(values.limit, "--limit");
   const parallel = positive(values.parallel, "--parallel")!;
   const threads = positive(values.threads, "--threads");
+  const inFlight = positive(values.documents, "--documents") ?? (values.target ? 4 : 1);
 
   // every task's data is read and checked before the model is loaded: a missing file fails in seconds
   const loaded: Array<{ task: string; documents: TaskDocument[]; comparable: boolean }> = [];
@@ -69,8 +82,17 @@ export async function evalCommand(args: string[]): Promise<number> {
     loaded.push({ task, documents: kept, comparable: comparable && kept.length === documents.length });
   }
 
-  // the longest request of these tasks is ~1.5k tokens (LSAT-RC passages); 2048 keeps the KV cache small
-  const scorer = await LoglikelihoodScorer.load({ modelPath: values.model, contextSize: 2048, parallel, ...(threads ? { threads } : {}) });
+  let scorer: ContinuationScorer & { dispose?: () => Promise<void> };
+  let modelName: string;
+  if (values.target) {
+    const remote = await HttpContinuationScorer.connect(values.target, values["api-key"]);
+    scorer = remote;
+    modelName = `${remote.model} at ${values.target}`;
+  } else {
+    // the longest request of these tasks is ~1.5k tokens (LSAT-RC passages); 2048 keeps the KV cache small
+    scorer = await LoglikelihoodScorer.load({ modelPath: values.model!, contextSize: 2048, parallel, documents: inFlight, ...(threads ? { threads } : {}) });
+    modelName = values.model!;
+  }
   const results: TaskResult[] = [];
   try {
     const total = loaded.reduce((sum, task) => sum + task.documents.length, 0);
@@ -83,12 +105,12 @@ export async function evalCommand(args: string[]): Promise<number> {
           done++;
           const rate = done / ((Date.now() - started) / 1000);
           progress.update(done / total, `${done}/${total} documents, ${rate.toFixed(1)}/s, ${task}`);
-        }),
+        }, inFlight),
       );
     }
     progress.done(`scored ${total} documents in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
-    await scorer.dispose();
+    await scorer.dispose?.();
   }
 
   const taskValues: Record<string, Record<string, number>> = {};
@@ -104,7 +126,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   const notComparable = results.filter((result) => !result.comparable).map((result) => result.task);
   if (notComparable.length > 0) console.log(`\nNOT COMPARABLE with the model cards (subset of the data): ${notComparable.join(", ")}`);
   if (values.out) {
-    writeFileSync(values.out, `${JSON.stringify({ model: values.model, tasks, averages, results }, null, 1)}\n`);
+    writeFileSync(values.out, `${JSON.stringify({ model: modelName, tasks, averages, results }, null, 1)}\n`);
     console.log(`\nJSON: ${values.out}`);
   }
   return 0;

@@ -23,21 +23,31 @@ export interface LoglikelihoodScorerOptions {
   contextSize: number;
   /** Continuations scored at once, in one batch (plus one sequence holding the shared context). */
   parallel: number;
+  /** Documents scored at the same time (each with its own sequences; their evaluations share batches). Default 1. */
+  documents?: number;
   threads?: number;
+}
+
+/** The sequences one document is scored on: the shared context and one branch per continuation scored at once. */
+interface Lane {
+  shared: LlamaContextSequence;
+  branches: LlamaContextSequence[];
 }
 
 /**
  * Log-likelihoods of continuations given a context, from one evaluation each (never a decode per token): the
  * context is evaluated once, copied into one sequence per continuation, and the continuations are evaluated
- * together. Log-probabilities are the raw model's (log-softmax of the logits, no sampling transform).
+ * together. Log-probabilities are the raw model's (log-softmax of the logits, no sampling transform). Calls may
+ * overlap (up to `documents` run at once, the rest wait): node-llama-cpp then decodes their work in shared batches.
  */
 export class LoglikelihoodScorer {
+  private readonly waiting: Array<(lane: Lane) => void> = [];
+
   private constructor(
     private readonly llama: Llama,
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
-    private readonly shared: LlamaContextSequence,
-    private readonly branches: LlamaContextSequence[],
+    private readonly free: Lane[],
   ) {}
 
   static async load(options: LoglikelihoodScorerOptions): Promise<LoglikelihoodScorer> {
@@ -45,10 +55,13 @@ export class LoglikelihoodScorer {
     const llama = await loadLlama(threads);
     try {
       const model = await llama.loadModel({ modelPath: options.modelPath });
-      const context = await model.createContext({ sequences: options.parallel + 1, contextSize: options.contextSize, threads });
-      const shared = context.getSequence();
-      const branches = Array.from({ length: options.parallel }, () => context.getSequence());
-      return new LoglikelihoodScorer(llama, model, context, shared, branches);
+      const documents = options.documents ?? 1;
+      const context = await model.createContext({ sequences: documents * (options.parallel + 1), contextSize: options.contextSize, threads });
+      const lanes = Array.from({ length: documents }, () => ({
+        shared: context.getSequence(),
+        branches: Array.from({ length: options.parallel }, () => context.getSequence()),
+      }));
+      return new LoglikelihoodScorer(llama, model, context, lanes);
     } catch (error) {
       await llama.dispose();
       throw error;
@@ -65,19 +78,21 @@ export class LoglikelihoodScorer {
     if (context.length === 0 || continuations.some((c) => c.length === 0)) throw new Error("context and continuations must have tokens");
     const longest = context.length + Math.max(...continuations.map((c) => c.length));
     if (longest > this.context.contextSize) throw new Error(`a request of ${longest} tokens does not fit the scoring context of ${this.context.contextSize}`);
-    // the shared sequence holds the context but its last token, whose output predicts each continuation's first
-    const head = context.slice(0, -1) as Token[];
-    await this.shared.adaptStateToTokens(head, false);
-    if (this.shared.nextTokenIndex < head.length) await this.shared.evaluateWithoutGeneratingNewTokens(head.slice(this.shared.nextTokenIndex));
-    const last = context.at(-1)! as Token;
-    const scores: ContinuationScore[] = [];
-    for (let start = 0; start < continuations.length; start += this.branches.length) {
-      const group = continuations.slice(start, start + this.branches.length);
-      // copies first, one at a time and while nothing is being decoded; then all branches in one batch
-      for (const branch of this.branches.slice(0, group.length)) await this.seed(branch, head);
-      scores.push(...(await Promise.all(group.map((continuation, i) => this.scoreBranch(this.branches[i]!, last, continuation)))));
-    }
-    return scores;
+    return this.withLane(async ({ shared, branches }) => {
+      // the shared sequence holds the context but its last token, whose output predicts each continuation's first
+      const head = context.slice(0, -1) as Token[];
+      await shared.adaptStateToTokens(head, false);
+      if (shared.nextTokenIndex < head.length) await shared.evaluateWithoutGeneratingNewTokens(head.slice(shared.nextTokenIndex));
+      const last = context.at(-1)! as Token;
+      const scores: ContinuationScore[] = [];
+      for (let start = 0; start < continuations.length; start += branches.length) {
+        const group = continuations.slice(start, start + branches.length);
+        // copies first, one at a time (node-llama-cpp runs them between decodes); then all branches in one batch
+        for (const branch of branches.slice(0, group.length)) await this.seed(branch, shared, head);
+        scores.push(...(await Promise.all(group.map((continuation, i) => this.scoreBranch(branches[i]!, last, continuation)))));
+      }
+      return scores;
+    });
   }
 
   /**
@@ -88,14 +103,16 @@ export class LoglikelihoodScorer {
     if (context.length + maxTokens > this.context.contextSize) {
       throw new Error(`a prompt of ${context.length} tokens and ${maxTokens} to generate do not fit the scoring context of ${this.context.contextSize}`);
     }
-    const sequence = this.branches[0]!;
-    await sequence.clearHistory();
-    const generated: Token[] = [];
-    for await (const token of sequence.evaluate(context as Token[], { temperature: 0 })) {
-      generated.push(token);
-      if (generated.length >= maxTokens) break;
-    }
-    return this.model.detokenize(generated);
+    return this.withLane(async ({ branches }) => {
+      const sequence = branches[0]!;
+      await sequence.clearHistory();
+      const generated: Token[] = [];
+      for await (const token of sequence.evaluate(context as Token[], { temperature: 0 })) {
+        generated.push(token);
+        if (generated.length >= maxTokens) break;
+      }
+      return this.model.detokenize(generated);
+    });
   }
 
   async dispose(): Promise<void> {
@@ -104,9 +121,21 @@ export class LoglikelihoodScorer {
     await this.llama.dispose();
   }
 
+  /** Runs `work` on a free lane, waiting for one when every lane is busy. */
+  private async withLane<T>(work: (lane: Lane) => Promise<T>): Promise<T> {
+    const lane = this.free.pop() ?? (await new Promise<Lane>((resolve) => this.waiting.push(resolve)));
+    try {
+      return await work(lane);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(lane);
+      else this.free.push(lane);
+    }
+  }
+
   /** Puts the shared context's KV cells into `branch`: copied, or recomputed where the copy is unavailable. */
-  private async seed(branch: LlamaContextSequence, head: Token[]): Promise<void> {
-    if (head.length > 0 && (await copySequencePrefix(branch, this.shared, head.length))) return;
+  private async seed(branch: LlamaContextSequence, shared: LlamaContextSequence, head: Token[]): Promise<void> {
+    if (head.length > 0 && (await copySequencePrefix(branch, shared, head.length))) return;
     await branch.clearHistory();
     if (head.length > 0) await branch.evaluateWithoutGeneratingNewTokens(head);
   }

@@ -5,7 +5,7 @@ import type { TaskDocument } from "./tasks/TaskDocument.js";
 
 /** What the evaluation needs from the engine: the harness's tokenization and continuation scoring. */
 export interface ContinuationScorer {
-  tokenize(text: string): number[];
+  tokenize(text: string): number[] | Promise<number[]>;
   score(context: readonly number[], continuations: ReadonlyArray<readonly number[]>): Promise<Array<{ logprob: number; greedy: boolean }>>;
   generateGreedy(context: readonly number[], maxTokens: number): Promise<string>;
 }
@@ -33,7 +33,8 @@ export interface TaskResult {
 /**
  * Scores one task's documents: each document's requests go through the harness's `_encode_pair`; requests that
  * share a context are scored together (the context evaluated once); per-document metrics are averaged, with the
- * harness's standard error. `onDocument` is called after each document.
+ * harness's standard error. Up to `concurrency` documents are scored at once (the scorer batches their work); the
+ * records keep the documents' order. `onDocument` is called after each document.
  */
 export async function runEvaluation(
   scorer: ContinuationScorer,
@@ -41,39 +42,55 @@ export async function runEvaluation(
   documents: readonly TaskDocument[],
   comparable: boolean,
   onDocument: () => void = () => {},
+  concurrency = 1,
 ): Promise<TaskResult> {
-  const records: DocumentRecord[] = [];
-  for (const document of documents) {
-    const loglikelihoods: number[] = new Array(document.requests.length);
-    const greedy: boolean[] = new Array(document.requests.length);
-    const byContext = new Map<string, number[]>();
-    document.requests.forEach((request, index) => byContext.set(request.context, [...(byContext.get(request.context) ?? []), index]));
-    for (const [context, indices] of byContext) {
-      const pairs = indices.map((index) => encodePair((text) => scorer.tokenize(text), context, document.requests[index]!.continuation));
-      const scores = await scorer.score(pairs[0]!.context, pairs.map((pair) => pair.continuation));
-      indices.forEach((index, i) => {
-        loglikelihoods[index] = scores[i]!.logprob;
-        greedy[index] = scores[i]!.greedy;
-      });
+  const records: DocumentRecord[] = new Array(documents.length);
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (next < documents.length && !failed) {
+      const index = next++;
+      try {
+        records[index] = await scoreDocument(scorer, documents[index]!);
+      } catch (error) {
+        failed = true; // the other workers stop taking documents
+        throw error;
+      }
+      onDocument();
     }
-    // a generative request: the raw context encoded alone (no whitespace move), as the harness's greedy_until
-    const generation = document.generate && (await scorer.generateGreedy(scorer.tokenize(document.generate.context), document.generate.maxTokens));
-    records.push({
-      requests: document.requests,
-      loglikelihoods,
-      greedy,
-      gold: document.gold,
-      ...(generation !== undefined ? { generation } : {}),
-      metrics: document.score(loglikelihoods, generation),
-    });
-    onDocument();
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, documents.length) }, worker));
   const metrics: TaskResult["metrics"] = {};
   for (const metric of Object.keys(records[0]?.metrics ?? {})) {
     const values = records.map((record) => record.metrics[metric]!);
     metrics[metric] = { value: mean(values), stderr: meanStderr(values) };
   }
   return { task, version: task === "boolq" ? 1 : 0, comparable, documents: records.length, metrics, records };
+}
+
+async function scoreDocument(scorer: ContinuationScorer, document: TaskDocument): Promise<DocumentRecord> {
+  const loglikelihoods: number[] = new Array(document.requests.length);
+  const greedy: boolean[] = new Array(document.requests.length);
+  const byContext = new Map<string, number[]>();
+  document.requests.forEach((request, index) => byContext.set(request.context, [...(byContext.get(request.context) ?? []), index]));
+  for (const [context, indices] of byContext) {
+    const pairs = await Promise.all(indices.map((index) => encodePair((text) => scorer.tokenize(text), context, document.requests[index]!.continuation)));
+    const scores = await scorer.score(pairs[0]!.context, pairs.map((pair) => pair.continuation));
+    indices.forEach((index, i) => {
+      loglikelihoods[index] = scores[i]!.logprob;
+      greedy[index] = scores[i]!.greedy;
+    });
+  }
+  // a generative request: the raw context encoded alone (no whitespace move), as the harness's greedy_until
+  const generation = document.generate && (await scorer.generateGreedy(await scorer.tokenize(document.generate.context), document.generate.maxTokens));
+  return {
+    requests: document.requests,
+    loglikelihoods,
+    greedy,
+    gold: document.gold,
+    ...(generation !== undefined ? { generation } : {}),
+    metrics: document.score(loglikelihoods, generation),
+  };
 }
 
 /** A task's metrics as rows of the printed table. */

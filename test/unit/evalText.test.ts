@@ -47,22 +47,22 @@ test("Python's strip: its whitespace, not JavaScript's", () => {
 /** A toy tokenizer: every maximal run of letters, or any other single character, is one token (its char code). */
 const encode: Encode = (text) => (text.match(/[a-z]+|[^a-z]/gi) ?? []).map((piece) => piece.length * 1000 + piece.charCodeAt(0));
 
-test("encodePair moves the context's trailing whitespace (newlines too) into the continuation", () => {
-  const pair = encodePair(encode, "Q: sky?\nA: ", "blue");
+test("encodePair moves the context's trailing whitespace (newlines too) into the continuation", async () => {
+  const pair = await encodePair(encode, "Q: sky?\nA: ", "blue");
   assert.deepEqual(pair.context, encode("Q: sky?\nA:"));
   assert.deepEqual(pair.continuation, encode(" blue"));
-  const moved = encodePair(encode, "error pertaining to \n", "Modifiers");
+  const moved = await encodePair(encode, "error pertaining to \n", "Modifiers");
   assert.deepEqual(moved.continuation, encode(" \nModifiers"));
 });
 
-test("encodePair: the continuation is the tail of the joint tokenization beyond the context's own tokens", () => {
+test("encodePair: the continuation is the tail of the joint tokenization beyond the context's own tokens", async () => {
   // "ab" + "cd e" merges into "abcd" jointly: the context is still read as its own 3 tokens, and the continuation
   // is what the joint tokenization has past 3 tokens (" ", "e"): the harness's behaviour, "cd" included in no token
-  const pair = encodePair(encode, "x ab", "cd e");
+  const pair = await encodePair(encode, "x ab", "cd e");
   assert.deepEqual(pair.context, encode("x ab"));
   assert.deepEqual(pair.continuation, encode(" e"));
   // nothing left past the context is an error, as the harness's assertion
-  assert.throws(() => encodePair(encode, "x abc", "d"), /has no tokens/);
+  await assert.rejects(encodePair(encode, "x abc", "d"), /has no tokens/);
 });
 
 test("Python's random.Random(42): its generator and shuffle, as the harness orders documents before --limit", () => {

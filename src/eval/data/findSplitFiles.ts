@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { datasetLayout } from "./datasetLayout.js";
+import { upstreamLayout } from "./upstreamLayout.js";
 
 /**
  * The Parquet files of `task`'s split under `dataDir`, in name order: `<split>-*.parquet` in one of the task's
@@ -20,8 +21,10 @@ export function findSplitFiles(dataDir: string, task: string): string[] {
       .sort();
     if (files.length > 0) return files.map((name) => join(dir, name));
   }
+  const upstream = upstreamLayout[task];
   throw new Error(
     `no data for ${task}: expected ${join(root, layout.folders[0]!, `${layout.split}-00000-of-00001.parquet`)} ` +
-      `(the Hugging Face dataset ${layout.repo}, split ${layout.split})`,
+      `(the Hugging Face dataset ${layout.repo}, split ${layout.split})` +
+      (upstream ? `, or ${join(dataDir, upstream.paths[0]!)} (${upstream.origin})` : ""),
   );
 }

@@ -6,6 +6,8 @@ import type { TaskDocument } from "../tasks/TaskDocument.js";
 import { findSplitFiles } from "./findSplitFiles.js";
 import { loadBigbenchExamples } from "./loadBigbenchExamples.js";
 import { readParquetRows } from "./readParquetRows.js";
+import { readUpstreamRows } from "./readUpstreamRows.js";
+import { upstreamLayout } from "./upstreamLayout.js";
 
 type Row = Record<string, unknown>;
 
@@ -28,8 +30,9 @@ export interface LoadedTask {
 }
 
 /**
- * Reads a task's split from `dataDir` and builds its documents. A row count other than the harness's n is an error,
- * unless `allowSubset` (then the task is marked not comparable).
+ * Reads a task's split from `dataDir` (the hub's Parquet, or the upstream jsonl where there is one) and builds its
+ * documents. A row count other than the harness's n is an error, unless `allowSubset` (then the task is marked not
+ * comparable).
  */
 export async function loadTaskDocuments(dataDir: string, task: string, allowSubset = false): Promise<LoadedTask> {
   if (task.startsWith("bigbench_")) {
@@ -38,9 +41,11 @@ export async function loadTaskDocuments(dataDir: string, task: string, allowSubs
   }
   const builder = task.startsWith("agieval_") ? agieval : builders[task];
   if (builder === undefined) throw new Error(`unknown task '${task}'`);
+  const upstream = upstreamLayout[task];
+  const files = upstream ? readUpstreamRows(dataDir, upstream) : undefined;
+  const parts = files ? [files] : await Promise.all(findSplitFiles(dataDir, task).map(async (file) => ({ file, rows: await readParquetRows(file) })));
   const rows: Row[] = [];
-  for (const file of findSplitFiles(dataDir, task)) {
-    const fileRows = await readParquetRows(file);
+  for (const { file, rows: fileRows } of parts) {
     fileRows.forEach((row, index) => {
       const missing = builder.fields.filter((field) => row[field] === undefined || row[field] === null);
       if (missing.length > 0) throw new Error(`${file}, row ${index}: no ${missing.join(", ")} (is this the right dataset?)`);
