@@ -26,6 +26,12 @@ import type {
   TokenLogprob,
 } from "./types.js";
 
+/**
+ * A structured output is closed (`Job.close`) once the tokens left are at most the closing text's plus this: one
+ * more sampled token (a new key, a nested object) can lengthen the closing text by a few tokens.
+ */
+const CLOSING_MARGIN = 16;
+
 /** The floor of reported logprobs: a probability that underflows to 0 is reported as this, as OpenAI does. */
 const MIN_LOGPROB = -9999;
 
@@ -54,6 +60,8 @@ export interface Job {
   logprobs?: number;
   /** Alternatives reported with each prompt token's logprob; undefined: no prompt logprobs (and the cache is reused). */
   promptLogprobs?: number;
+  /** For a structured output: the text that completes the output so far into a whole one. */
+  close?: (text: string) => string;
   /** Sampling options; `generated` is the job's growing list of sampled tokens. */
   options: (generated: readonly Token[]) => SequenceEvaluateOptions;
   /** Aborting it cancels the job wherever it is (queue, prefill, decode). */
@@ -73,6 +81,9 @@ interface Running {
   matcher: StopMatcher;
   /** A stop string ended the text: what the matcher holds back is never sent. */
   stoppedByString: boolean;
+  /** The decoded text so far (structured outputs only), and the text that closed it when the tokens ran out. */
+  text: string;
+  closing: string;
   tokens: AsyncIterator<Sampled> | undefined;
   /** The generated tokens' logprobs, released with their text (when the job asks for logprobs). */
   logprobs: TokenReleaseQueue<TokenLogprob> | undefined;
@@ -259,6 +270,8 @@ export class Scheduler {
         decoder: this.decoder(job.prompt),
         matcher: new StopMatcher(job.stop),
         stoppedByString: false,
+        text: "",
+        closing: "",
         tokens: undefined,
         logprobs: job.logprobs === undefined ? undefined : new TokenReleaseQueue(),
         prompt: job.promptLogprobs === undefined ? undefined : { logprobs: [], decoder: this.decoder([]), length: 0 },
@@ -342,7 +355,24 @@ export class Scheduler {
         return "stop";
       }
     }
+    if (running.job.close) return this.closeIfOutOfTokens(running, piece);
     return running.completionTokens >= running.job.maxTokens ? "length" : undefined;
+  }
+
+  /**
+   * A structured output whose tokens are running out is closed: the shortest text that makes it whole (and valid)
+   * is appended, and counted as completion tokens. It ends as "length": the model did not finish it.
+   */
+  private closeIfOutOfTokens(running: Running, piece: string): FinishReason | undefined {
+    running.text += piece;
+    const closing = running.job.close!(running.text);
+    // whole already: the grammar lets only end of sequence follow
+    if (closing === "") return running.completionTokens >= running.job.maxTokens ? "length" : undefined;
+    const needed = this.model.tokenize(closing).length;
+    if (running.job.maxTokens - running.completionTokens > needed + CLOSING_MARGIN) return undefined;
+    running.closing = closing;
+    running.completionTokens += needed;
+    return "length";
   }
 
   /** A sampled token's logprob and `top` alternatives, from the distribution the sampler drew it from. */
@@ -417,7 +447,7 @@ export class Scheduler {
       events.fail(failure ?? new Error("generation ended without a finish reason"));
       return;
     }
-    const rest = running.stoppedByString ? "" : running.matcher.flush();
+    const rest = running.stoppedByString ? "" : running.matcher.flush() + running.closing;
     const logprobs = running.stoppedByString ? undefined : running.logprobs?.drain();
     if (logprobs?.length) events.push({ type: "text", text: rest, logprobs });
     else if (rest !== "") events.push({ type: "text", text: rest });

@@ -1,11 +1,16 @@
-import { TokenBias, type LlamaModel, type SequenceEvaluateOptions, type Token } from "node-llama-cpp";
+import { TokenBias, type LlamaGrammarEvaluationState, type LlamaModel, type SequenceEvaluateOptions, type Token } from "node-llama-cpp";
 import type { SamplingParams } from "./types.js";
 
 /**
  * node-llama-cpp's sampling options for one generation. `generated` is the list the generation appends its tokens
- * to (the window of the repetition penalties).
+ * to (the window of the repetition penalties); `grammar` is the generation's own grammar state, if any.
  */
-export function evaluateOptions(model: LlamaModel, sampling: SamplingParams, generated: readonly Token[]): SequenceEvaluateOptions {
+export function evaluateOptions(
+  model: LlamaModel,
+  sampling: SamplingParams,
+  generated: readonly Token[],
+  grammar?: LlamaGrammarEvaluationState,
+): SequenceEvaluateOptions {
   const options: SequenceEvaluateOptions = {
     temperature: sampling.temperature,
     // "no cut" must reach node-llama-cpp as null: 0 becomes top_k(n_vocab), a full sort of the vocabulary on every
@@ -16,6 +21,7 @@ export function evaluateOptions(model: LlamaModel, sampling: SamplingParams, gen
     minP: sampling.minP,
     seed: sampling.seed,
     yieldEogToken: true,
+    ...(grammar ? { grammarEvaluationState: grammar } : {}),
   };
   if (sampling.presencePenalty !== 0 || sampling.frequencyPenalty !== 0 || sampling.repetitionPenalty !== 1) {
     options.repeatPenalty = {

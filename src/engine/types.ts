@@ -25,6 +25,16 @@ export interface GenerationRequest {
   logprobs?: number;
   /** Report each prompt token's logprob (the raw model's) with this many alternatives; the prompt is then recomputed. */
   promptLogprobs?: number;
+  /** Constrain the output to a grammar, and close it early enough to stay within `maxTokens`. */
+  structured?: StructuredOutput;
+}
+
+/** An output format enforced during sampling. */
+export interface StructuredOutput {
+  /** GBNF (llama.cpp's grammar format) of every text allowed; once the text is whole, only end of sequence is. */
+  grammar: string;
+  /** The text that completes `text` (a prefix the grammar allows) into a whole sentence of it. */
+  close(text: string): string;
 }
 
 export type FinishReason = "stop" | "length";

@@ -49,7 +49,26 @@ export const chatCompletionRequestSchema = z
     logprobs: z.boolean().nullish(),
     top_logprobs: z.number().int().min(0).max(20).nullish(),
     max_completion_tokens: z.number().int().min(1).nullish(),
-    response_format: z.object({ type: z.string() }).loose().nullish(),
+    response_format: z
+      .discriminatedUnion("type", [
+        z.object({ type: z.literal("text") }).loose(),
+        // `schema` here is llama-server's extension
+        z.object({ type: z.literal("json_object"), schema: z.record(z.string(), z.unknown()).optional() }).loose(),
+        z
+          .object({
+            type: z.literal("json_schema"),
+            json_schema: z
+              .object({
+                name: z.string(),
+                description: z.string().optional(),
+                schema: z.record(z.string(), z.unknown()).optional(),
+                strict: z.boolean().nullish(),
+              })
+              .loose(),
+          })
+          .loose(),
+      ])
+      .nullish(),
     tools: z.array(z.unknown()).nullish(),
     tool_choice: z.unknown().optional(),
   })

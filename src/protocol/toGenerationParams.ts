@@ -1,6 +1,8 @@
 import { randomInt } from "node:crypto";
 import { InvalidRequestError } from "../errors/ApiError.js";
-import type { SamplingParams } from "../engine/types.js";
+import type { SamplingParams, StructuredOutput } from "../engine/types.js";
+import { closeJson } from "../grammar/closeJson.js";
+import { jsonObjectGrammar, jsonSchemaGrammar, SchemaError } from "../grammar/jsonSchemaGrammar.js";
 import type { ChatMessage } from "../templates/ChatTemplate.js";
 import type { ChatCompletionRequest, ChatRequestMessage, CompletionRequest } from "./requests.js";
 
@@ -20,6 +22,8 @@ export interface GenerationParams {
 
 export interface ChatParams extends GenerationParams {
   messages: ChatMessage[];
+  /** `response_format` json_object / json_schema: the grammar the output is sampled under. */
+  structured: StructuredOutput | undefined;
 }
 
 export interface CompletionParams extends GenerationParams {
@@ -103,9 +107,6 @@ export function toChatParams(request: ChatCompletionRequest, vocabularySize: num
   if (request.top_logprobs != null && !request.logprobs) {
     throw new InvalidRequestError("'top_logprobs' requires 'logprobs' to be true.", "top_logprobs", "invalid_value");
   }
-  if (request.response_format && request.response_format.type !== "text") {
-    throw unsupported("response_format", `'response_format' of type '${request.response_format.type}'`);
-  }
   if (request.tools && request.tools.length > 0) throw unsupported("tools", "'tools'");
   const messages = request.messages.map((message, index): ChatMessage => {
     if (message.role === "tool") throw unsupported(`messages[${index}].role`, "The 'tool' role");
@@ -118,7 +119,22 @@ export function toChatParams(request: ChatCompletionRequest, vocabularySize: num
     messages,
     maxTokens: request.max_completion_tokens ?? request.max_tokens ?? undefined,
     logprobs: request.logprobs ? (request.top_logprobs ?? 0) : undefined,
+    structured: structuredOutput(request.response_format),
   };
+}
+
+/** The grammar of a JSON response format; a schema the grammar cannot enforce is a 400 naming the keyword. */
+function structuredOutput(format: ChatCompletionRequest["response_format"]): StructuredOutput | undefined {
+  if (!format || format.type === "text") return undefined;
+  const [schema, param] =
+    format.type === "json_object" ? [format.schema, "response_format.schema"] : [format.json_schema.schema ?? {}, "response_format.json_schema.schema"];
+  try {
+    const grammar = schema === undefined ? jsonObjectGrammar() : jsonSchemaGrammar(schema);
+    return { grammar, close: (text) => closeJson(text, schema) };
+  } catch (error) {
+    if (!(error instanceof SchemaError)) throw error;
+    throw new InvalidRequestError(`Invalid schema for response_format: ${error.message}.`, `${param}${error.path}`, "invalid_value");
+  }
 }
 
 /** The engine-side view of a validated text-completion request. */

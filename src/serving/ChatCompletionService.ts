@@ -45,8 +45,10 @@ export class ChatCompletionService {
           promptTokens,
           maxTokens,
           sampling: params.sampling,
-          stop: [...prompt.stop, ...params.stop],
+          // a structured output ends when its grammar is complete: the template's stop strings could cut it
+          stop: params.structured ? params.stop : [...prompt.stop, ...params.stop],
           ...(params.logprobs !== undefined ? { logprobs: params.logprobs } : {}),
+          ...(params.structured ? { structured: params.structured } : {}),
         },
       ],
       params.n,

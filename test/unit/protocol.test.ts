@@ -60,7 +60,11 @@ test("sampling parameters map to engine terms", () => {
 });
 
 test("parameters that would change the answer but are not implemented yet are refused, not ignored", () => {
-  rejects(() => toChatParams(chat({ response_format: { type: "json_object" } }), 32000), "response_format");
+  const schema = (s: unknown) => chat({ response_format: { type: "json_schema", json_schema: { name: "x", schema: s } } });
+  rejects(() => toChatParams(schema({ type: "object", properties: { code: { type: "string", pattern: "^[A-Z]+$" } } }), 32000), "response_format.json_schema.schema.properties.code.pattern");
+  rejects(() => toChatParams(schema({ allOf: [{ type: "string" }] }), 32000), "response_format.json_schema.schema.allOf");
+  rejects(() => toChatParams(schema({ $ref: "#/$defs/missing" }), 32000), "response_format.json_schema.schema.$ref");
+  rejects(() => chat({ response_format: { type: "xml" } }), "response_format.type");
   rejects(() => toChatParams(chat({ tools: [{ type: "function" }] }), 32000), "tools");
   rejects(() => toChatParams(chat({ logit_bias: { "32000": 1 } }), 32000), "logit_bias");
   rejects(

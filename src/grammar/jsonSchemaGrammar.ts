@@ -1,0 +1,288 @@
+/**
+ * JSON Schema → GBNF (llama.cpp's grammar format), for structured output enforced during sampling: whatever the
+ * model prefers, only text the grammar accepts can be sampled, so a finished output always parses and validates.
+ *
+ * Supported: `type` (one or a list), `enum`, `const`, `anyOf` / `oneOf` (as alternatives: exclusivity is not
+ * enforced), `$ref` to `#/$defs/…` or `#/definitions/…` (recursion included), objects (`properties` in their order,
+ * `required`, `additionalProperties` false / absent, or true / a schema when there are no `properties`), arrays
+ * (`items`, `prefixItems` as a fixed tuple, `minItems`, `maxItems`), strings (`minLength`, `maxLength`, `format`
+ * date / time / date-time / uuid), integers (`minimum: 0`), and the annotations (`title`, `description`, ...). Any
+ * other keyword is refused with a `SchemaError` naming it: a schema the grammar would not enforce is never
+ * silently accepted. Whitespace is one optional space after `:` and `,`; numbers have at most 16 digits before and
+ * after the point and a two-digit exponent (always finite); integers have no fraction and no exponent.
+ */
+
+/** A schema keyword or value the grammar cannot enforce; `path` locates it inside the schema. */
+export class SchemaError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Schema = boolean | { [keyword: string]: unknown };
+
+const ANNOTATIONS = new Set(["title", "description", "$schema", "$id", "$comment", "default", "examples", "deprecated", "readOnly", "writeOnly", "$defs", "definitions", "strict"]);
+/** The keywords enforced (`minimum` only as 0 on an integer); as in JSON Schema, one that does not apply to the type is ignored. */
+const KEYWORDS = new Set([
+  ...["type", "enum", "const", "anyOf", "oneOf", "$ref"],
+  ...["properties", "required", "additionalProperties"],
+  ...["items", "prefixItems", "minItems", "maxItems"],
+  ...["minLength", "maxLength", "format"],
+]);
+const TYPES = ["string", "number", "integer", "boolean", "null", "object", "array"] as const;
+type JsonType = (typeof TYPES)[number];
+
+const PRIMITIVES: Record<string, string> = {
+  ws: '" "?',
+  char: '[^"\\\\\\x00-\\x1f] | "\\\\" (["\\\\/bfnrt] | "u" [0-9a-fA-F]{4})',
+  string: '"\\"" char* "\\""',
+  integer: '"-"? ("0" | [1-9] [0-9]{0,15})',
+  number: '"-"? ("0" | [1-9] [0-9]{0,15}) ("." [0-9]{1,16})? ([eE] [-+]? [0-9]{1,2})?',
+  boolean: '"true" | "false"',
+  null: '"null"',
+  value: "object | array | string | number | boolean | null",
+  object: '"{" ( string ":" ws value ( "," ws string ":" ws value )* )? "}"',
+  array: '"[" ( value ( "," ws value )* )? "]"',
+};
+const FORMATS: Record<string, string> = {
+  date: '[0-9]{4} "-" [0-9]{2} "-" [0-9]{2}',
+  time: '[0-9]{2} ":" [0-9]{2} ":" [0-9]{2} ("." [0-9]{1,6})? ("Z" | [+-] [0-9]{2} ":" [0-9]{2})',
+  "date-time": '[0-9]{4} "-" [0-9]{2} "-" [0-9]{2} "T" [0-9]{2} ":" [0-9]{2} ":" [0-9]{2} ("." [0-9]{1,6})? ("Z" | [+-] [0-9]{2} ":" [0-9]{2})',
+  uuid: "[0-9a-f]{8} \"-\" [0-9a-f]{4} \"-\" [0-9a-f]{4} \"-\" [0-9a-f]{4} \"-\" [0-9a-f]{12}",
+};
+
+/** GBNF for any JSON object (`response_format: {type: "json_object"}`). */
+export function jsonObjectGrammar(): string {
+  const builder = new GrammarBuilder({});
+  return builder.build(builder.anyObject());
+}
+
+/** GBNF whose sentences are exactly the JSON texts (in the whitespace above) that validate against `schema`. */
+export function jsonSchemaGrammar(schema: unknown): string {
+  if (typeof schema !== "boolean" && !isObject(schema)) throw new SchemaError("", "a schema must be an object or a boolean");
+  const builder = new GrammarBuilder(schema);
+  return builder.build(builder.rule(schema, ""));
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A JSON value as a GBNF literal. */
+function literal(value: unknown): string {
+  return JSON.stringify(JSON.stringify(value));
+}
+
+class GrammarBuilder {
+  /** Rule name → body, in definition order. */
+  private readonly rules = new Map<string, string>();
+  /** Rule body → its name, so identical sub-schemas share a rule. */
+  private readonly byBody = new Map<string, string>();
+  /** `$ref` target → rule name (named before its body is built, so recursion works). */
+  private readonly refs = new Map<string, string>();
+  private readonly usedPrimitives = new Set<string>();
+
+  constructor(private readonly root: Schema) {}
+
+  build(rootRule: string): string {
+    const lines = [`root ::= ${rootRule}`];
+    for (const name of this.primitiveClosure()) lines.push(`${name} ::= ${PRIMITIVES[name]}`);
+    for (const [name, body] of this.rules) lines.push(`${name} ::= ${body}`);
+    return `${lines.join("\n")}\n`;
+  }
+
+  anyObject(): string {
+    return this.primitive("object");
+  }
+
+  /** The name of a rule (or a primitive's) matching `schema`. */
+  rule(schema: Schema, path: string): string {
+    if (schema === true) return this.primitive("value");
+    if (schema === false) throw new SchemaError(path, "the schema 'false' accepts no value");
+    this.checkKeywords(schema, path);
+    if (typeof schema.$ref === "string") return this.ref(schema.$ref, path);
+    if ("const" in schema) return this.define(literal(schema.const));
+    if (schema.enum !== undefined) {
+      if (!Array.isArray(schema.enum) || schema.enum.length === 0) throw new SchemaError(`${path}.enum`, "'enum' must be a non-empty array");
+      return this.define(schema.enum.map(literal).join(" | "));
+    }
+    const alternatives = schema.anyOf ?? schema.oneOf;
+    if (alternatives !== undefined) {
+      const key = schema.anyOf !== undefined ? "anyOf" : "oneOf";
+      if (!Array.isArray(alternatives) || alternatives.length === 0) throw new SchemaError(`${path}.${key}`, `'${key}' must be a non-empty array`);
+      return this.define(alternatives.map((alternative, i) => this.rule(alternative as Schema, `${path}.${key}[${i}]`)).join(" | "));
+    }
+    const types = this.types(schema, path);
+    return this.define(types.map((type) => this.typed(type, schema, path)).join(" | "));
+  }
+
+  private types(schema: Record<string, unknown>, path: string): JsonType[] {
+    const type = schema.type;
+    if (type === undefined) {
+      // no type: what the other keywords describe, or any value
+      if (schema.properties !== undefined || schema.additionalProperties !== undefined || schema.required !== undefined) return ["object"];
+      if (schema.items !== undefined || schema.prefixItems !== undefined) return ["array"];
+      return [...TYPES];
+    }
+    const list = Array.isArray(type) ? type : [type];
+    for (const item of list) {
+      if (!TYPES.includes(item as JsonType)) throw new SchemaError(`${path}.type`, `unknown type ${JSON.stringify(item)}`);
+    }
+    if (list.length === 0) throw new SchemaError(`${path}.type`, "'type' must name a type");
+    return list as JsonType[];
+  }
+
+  private typed(type: JsonType, schema: Record<string, unknown>, path: string): string {
+    switch (type) {
+      case "object":
+        return this.object(schema, path);
+      case "array":
+        return this.array(schema, path);
+      case "string":
+        return this.string(schema, path);
+      case "integer":
+        return schema.minimum === undefined ? this.primitive("integer") : this.define('"0" | [1-9] [0-9]{0,15}');
+      default:
+        return this.primitive(type);
+    }
+  }
+
+  private object(schema: Record<string, unknown>, path: string): string {
+    const properties = schema.properties ?? {};
+    if (!isObject(properties)) throw new SchemaError(`${path}.properties`, "'properties' must be an object");
+    const names = Object.keys(properties);
+    const required = schema.required ?? [];
+    if (!Array.isArray(required) || required.some((name) => typeof name !== "string")) {
+      throw new SchemaError(`${path}.required`, "'required' must be a list of property names");
+    }
+    const unknown = (required as string[]).find((name) => !names.includes(name));
+    if (unknown !== undefined) throw new SchemaError(`${path}.required`, `'required' names '${unknown}', which is not in 'properties'`);
+    const additional = schema.additionalProperties ?? false;
+    if (names.length === 0) {
+      if (additional === false) return this.define('"{" "}"');
+      const value = this.rule(additional as Schema, `${path}.additionalProperties`);
+      const entry = this.define(`${this.primitive("string")} ":" ${this.primitive("ws")} ${value}`);
+      return this.define(`"{" ( ${entry} ( "," ${this.primitive("ws")} ${entry} )* )? "}"`);
+    }
+    if (additional !== false) {
+      throw new SchemaError(`${path}.additionalProperties`, "'additionalProperties' other than false is supported only for objects without 'properties'");
+    }
+    const entries = names.map((name) => {
+      const value = this.rule(properties[name] as Schema, `${path}.properties.${name}`);
+      return { entry: this.define(`${literal(name)} ":" ${this.primitive("ws")} ${value}`), required: (required as string[]).includes(name) };
+    });
+    // built from the last entry back: first = entries i.. with the first one emitted bare (empty when all are
+    // optional and none is emitted); rest = entries i.., each emitted after a comma
+    const comma = `"," ${this.primitive("ws")}`;
+    let rest = "";
+    let first = "";
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const { entry, required } = entries[i]!;
+      const tail = rest === "" ? "" : ` ${rest}`;
+      const head = `${entry}${tail}`;
+      first = this.define(required ? head : first === "" ? `( ${head} )?` : `${head} | ${first}`);
+      if (i > 0) rest = this.define(required ? `${comma} ${entry}${tail}` : `( ${comma} ${entry} )?${tail}`);
+    }
+    return this.define(`"{" ${first} "}"`);
+  }
+
+  private array(schema: Record<string, unknown>, path: string): string {
+    const min = this.count(schema.minItems, `${path}.minItems`) ?? 0;
+    const max = this.count(schema.maxItems, `${path}.maxItems`);
+    if (max !== undefined && max < min) throw new SchemaError(`${path}.maxItems`, "'maxItems' is below 'minItems'");
+    const comma = `"," ${this.primitive("ws")}`;
+    if (schema.prefixItems !== undefined) {
+      if (!Array.isArray(schema.prefixItems)) throw new SchemaError(`${path}.prefixItems`, "'prefixItems' must be an array");
+      if (schema.items !== undefined && schema.items !== false) {
+        throw new SchemaError(`${path}.items`, "'items' after 'prefixItems' is supported only as false (a fixed tuple)");
+      }
+      const items = schema.prefixItems.map((item, i) => this.rule(item as Schema, `${path}.prefixItems[${i}]`));
+      return this.define(items.length === 0 ? '"[" "]"' : `"[" ${items.join(` ${comma} `)} "]"`);
+    }
+    if (schema.items === false) return this.define('"[" "]"');
+    const item = this.rule((schema.items ?? true) as Schema, `${path}.items`);
+    if (max === 0) return this.define('"[" "]"');
+    const more = max === undefined ? `( ${comma} ${item} )${min > 1 ? `{${min - 1},}` : "*"}` : `( ${comma} ${item} ){${Math.max(0, min - 1)},${max - 1}}`;
+    const list = `${item} ${more}`;
+    return this.define(min === 0 ? `"[" ( ${list} )? "]"` : `"[" ${list} "]"`);
+  }
+
+  private string(schema: Record<string, unknown>, path: string): string {
+    if (schema.format !== undefined) {
+      const format = FORMATS[schema.format as string];
+      if (format === undefined) throw new SchemaError(`${path}.format`, `the string format ${JSON.stringify(schema.format)} is not supported`);
+      return this.define(`"\\"" ${format} "\\""`);
+    }
+    const min = this.count(schema.minLength, `${path}.minLength`);
+    const max = this.count(schema.maxLength, `${path}.maxLength`);
+    if (min === undefined && max === undefined) return this.primitive("string");
+    if (max !== undefined && max < (min ?? 0)) throw new SchemaError(`${path}.maxLength`, "'maxLength' is below 'minLength'");
+    return this.define(`"\\"" ${this.primitive("char")}{${min ?? 0},${max ?? ""}} "\\""`);
+  }
+
+  private count(value: unknown, path: string): number | undefined {
+    if (value === undefined) return undefined;
+    if (!Number.isInteger(value) || (value as number) < 0) throw new SchemaError(path, "must be a non-negative integer");
+    return value as number;
+  }
+
+  private ref(target: string, path: string): string {
+    const match = /^#\/(\$defs|definitions)\/([^/]+)$/.exec(target);
+    if (!match) throw new SchemaError(`${path}.$ref`, `only references to '#/$defs/NAME' or '#/definitions/NAME' are supported, not ${JSON.stringify(target)}`);
+    const name = this.refs.get(target);
+    if (name !== undefined) return name;
+    const container = typeof this.root === "object" ? this.root[match[1]!] : undefined;
+    const definition = isObject(container) ? container[match[2]!] : undefined;
+    if (definition === undefined) throw new SchemaError(`${path}.$ref`, `${JSON.stringify(target)} is not defined`);
+    const ruleName = `ref${this.refs.size}`;
+    this.refs.set(target, ruleName);
+    this.rules.set(ruleName, ""); // reserved now: the definition may refer to itself
+    this.rules.set(ruleName, this.rule(definition as Schema, `${match[1]}.${match[2]}`));
+    return ruleName;
+  }
+
+  private checkKeywords(schema: Record<string, unknown>, path: string): void {
+    for (const keyword of Object.keys(schema)) {
+      if (ANNOTATIONS.has(keyword) || KEYWORDS.has(keyword)) continue;
+      if (keyword === "minimum" && schema.type === "integer" && schema.minimum === 0) continue;
+      throw new SchemaError(`${path}.${keyword}`, `the JSON Schema keyword '${keyword}'${keyword === "minimum" ? " (other than 0 on an integer)" : ""} is not supported`);
+    }
+  }
+
+  /** A rule for `body`, shared with any identical one. */
+  private define(body: string): string {
+    if (/^[a-z][a-z0-9-]*$/.test(body)) return body; // already a rule name
+    const existing = this.byBody.get(body);
+    if (existing !== undefined) return existing;
+    const name = `r${this.byBody.size}`;
+    this.byBody.set(body, name);
+    this.rules.set(name, body);
+    return name;
+  }
+
+  private primitive(name: string): string {
+    this.usedPrimitives.add(name);
+    return name;
+  }
+
+  /** The primitives used, with the ones they use. */
+  private primitiveClosure(): string[] {
+    const dependencies: Record<string, readonly string[]> = {
+      string: ["char"],
+      value: ["object", "array", "string", "number", "boolean", "null"],
+      object: ["string", "ws", "value"],
+      array: ["value", "ws"],
+    };
+    const seen = new Set<string>();
+    const visit = (name: string): void => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      for (const dependency of dependencies[name] ?? []) visit(dependency);
+    };
+    for (const name of this.usedPrimitives) visit(name);
+    return Object.keys(PRIMITIVES).filter((name) => seen.has(name));
+  }
+}
