@@ -11,7 +11,8 @@ export function closeJson(text: string, schema?: unknown): string {
   const closer = new Closer(text, schema === undefined ? ANY_OBJECT : (schema as Schema));
   const result = closer.value(closer.root, skipSpaces(text, 0), 0);
   if ("suffix" in result) return result.suffix;
-  return ""; // already whole
+  if (skipSpaces(text, result.end) < text.length) throw new NotAPrefixError(); // text after a whole value
+  return "";
 }
 
 /** The smallest value `schema` accepts, as JSON text (the grammar's spelling: no spaces). */
@@ -42,8 +43,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Thrown when the text cannot be read with an alternative of the schema: the next alternative is tried. */
-class Mismatch extends Error {}
+/**
+ * The text is not a prefix of a value the schema accepts. Inside, an alternative that does not fit throws it and the
+ * next one is tried; out of `closeJson` it means the text was not written under the schema's grammar.
+ */
+export class NotAPrefixError extends Error {}
+const Mismatch = NotAPrefixError;
 
 class Closer {
   readonly root: Schema;

@@ -60,11 +60,14 @@ export function jsonObjectGrammar(): string {
   return builder.build(builder.anyObject());
 }
 
-/** GBNF whose sentences are exactly the JSON texts (in the whitespace above) that validate against `schema`. */
-export function jsonSchemaGrammar(schema: unknown): string {
+/**
+ * GBNF whose sentences are exactly the JSON texts (in the whitespace above) that validate against `schema`; with
+ * `root`, the sentences are what `root` makes of such a value (a GBNF expression around the value's rule name).
+ */
+export function jsonSchemaGrammar(schema: unknown, root: (value: string) => string = (value) => value): string {
   if (typeof schema !== "boolean" && !isObject(schema)) throw new SchemaError("", "a schema must be an object or a boolean");
   const builder = new GrammarBuilder(schema);
-  return builder.build(builder.rule(schema, ""));
+  return builder.build(root(builder.rule(schema, "")));
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

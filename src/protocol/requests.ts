@@ -13,11 +13,23 @@ const textPart = z.object({ type: z.literal("text"), text: z.string() }).loose()
 const otherPart = z.object({ type: z.string() }).loose();
 const messageContent = z.union([z.string(), z.array(z.union([textPart, otherPart]))]).nullish();
 
+const toolCall = z
+  .object({
+    id: z.string(),
+    type: z.literal("function"),
+    function: z.object({ name: z.string(), arguments: z.string() }).loose(),
+  })
+  .loose();
+
 const message = z
   .object({
     role: z.enum(["developer", "system", "user", "assistant", "tool"]),
     content: messageContent,
     name: z.string().optional(),
+    /** An assistant message's calls. */
+    tool_calls: z.array(toolCall).nullish(),
+    /** A tool message: the call it answers. */
+    tool_call_id: z.string().nullish(),
   })
   .loose();
 
@@ -69,8 +81,27 @@ export const chatCompletionRequestSchema = z
           .loose(),
       ])
       .nullish(),
-    tools: z.array(z.unknown()).nullish(),
-    tool_choice: z.unknown().optional(),
+    tools: z
+      .array(
+        z
+          .object({
+            type: z.literal("function"),
+            function: z
+              .object({
+                name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "a function name is 1 to 64 letters, digits, '_' or '-'"),
+                description: z.string().optional(),
+                parameters: z.record(z.string(), z.unknown()).optional(),
+                strict: z.boolean().nullish(),
+              })
+              .loose(),
+          })
+          .loose(),
+      )
+      .nullish(),
+    tool_choice: z
+      .union([z.enum(["none", "auto", "required"]), z.object({ type: z.literal("function"), function: z.object({ name: z.string() }).loose() }).loose()])
+      .nullish(),
+    parallel_tool_calls: z.boolean().nullish(),
   })
   .loose();
 

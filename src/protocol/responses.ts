@@ -45,6 +45,24 @@ export interface CompletionLogprobs {
   text_offset: number[];
 }
 
+/** A function call in a response. */
+export interface ToolCallWire {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
+}
+
+/** A streamed fragment of a function call: the first one of a call has its id and name. */
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  type?: "function";
+  function: { name?: string; arguments: string };
+}
+
+/** Why a choice ended: the engine's reasons, or the calls the model made. */
+export type ChoiceFinishReason = FinishReason | "tool_calls";
+
 export interface ChatCompletion {
   id: string;
   object: "chat.completion";
@@ -52,9 +70,9 @@ export interface ChatCompletion {
   model: string;
   choices: Array<{
     index: number;
-    message: { role: "assistant"; content: string; refusal: null };
+    message: { role: "assistant"; content: string | null; refusal: null; tool_calls?: ToolCallWire[] };
     logprobs: ChatLogprobs | null;
-    finish_reason: FinishReason;
+    finish_reason: ChoiceFinishReason;
     content_filter_results: ContentFilterResults;
   }>;
   usage: Usage;
@@ -68,9 +86,9 @@ export interface ChatCompletionChunk {
   model: string;
   choices: Array<{
     index: number;
-    delta: { role?: "assistant"; content?: string };
+    delta: { role?: "assistant"; content?: string; tool_calls?: ToolCallDelta[] };
     logprobs: ChatLogprobs | null;
-    finish_reason: FinishReason | null;
+    finish_reason: ChoiceFinishReason | null;
     content_filter_results: ContentFilterResults;
   }>;
   system_fingerprint: string;
@@ -158,6 +176,11 @@ export function toCompletionLogprobs(tokens: readonly TokenLogprob[], offset: nu
     result.top_logprobs.push(top);
   }
   return result;
+}
+
+/** OpenAI's form of a call id: `call_` and 24 letters and digits. */
+export function toolCallId(): string {
+  return `call_${randomUUID().replaceAll("-", "").slice(0, 24)}`;
 }
 
 /** `chat-` or `cmpl-` followed by 32 hex digits, as the hosted API names its responses. */

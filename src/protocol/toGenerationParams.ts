@@ -3,6 +3,9 @@ import { InvalidRequestError } from "../errors/ApiError.js";
 import type { SamplingParams, StructuredOutput } from "../engine/types.js";
 import { closeJson } from "../grammar/closeJson.js";
 import { jsonObjectGrammar, jsonSchemaGrammar, SchemaError } from "../grammar/jsonSchemaGrammar.js";
+import { renderToolMessages, type ToolChatMessage } from "../tools/renderToolMessages.js";
+import { toolCallGrammar } from "../tools/toolCallGrammar.js";
+import type { ToolDefinition } from "../tools/types.js";
 import type { ChatMessage } from "../templates/ChatTemplate.js";
 import type { ChatCompletionRequest, ChatRequestMessage, CompletionRequest } from "./requests.js";
 
@@ -22,8 +25,10 @@ export interface GenerationParams {
 
 export interface ChatParams extends GenerationParams {
   messages: ChatMessage[];
-  /** `response_format` json_object / json_schema: the grammar the output is sampled under. */
+  /** `response_format` json_object / json_schema, or calls forced by `tool_choice`: the grammar the output is sampled under. */
   structured: StructuredOutput | undefined;
+  /** The functions whose calls are parsed out of the output (tools offered and `tool_choice` not "none"). */
+  toolNames: ReadonlySet<string> | undefined;
 }
 
 export interface CompletionParams extends GenerationParams {
@@ -107,20 +112,63 @@ export function toChatParams(request: ChatCompletionRequest, vocabularySize: num
   if (request.top_logprobs != null && !request.logprobs) {
     throw new InvalidRequestError("'top_logprobs' requires 'logprobs' to be true.", "top_logprobs", "invalid_value");
   }
-  if (request.tools && request.tools.length > 0) throw unsupported("tools", "'tools'");
-  const messages = request.messages.map((message, index): ChatMessage => {
-    if (message.role === "tool") throw unsupported(`messages[${index}].role`, "The 'tool' role");
+  const tools = toolsOf(request);
+  const messages = request.messages.map((message, index): ToolChatMessage => {
     const role = message.role === "developer" ? "system" : message.role;
-    const content = messageText(message, index);
-    return message.name === undefined ? { role, content } : { role, content, name: message.name };
+    return {
+      role,
+      content: messageText(message, index),
+      ...(message.name !== undefined ? { name: message.name } : {}),
+      ...(message.tool_calls ? { toolCalls: message.tool_calls.map((call) => ({ id: call.id, name: call.function.name, arguments: call.function.arguments })) } : {}),
+      ...(message.tool_call_id != null ? { toolCallId: message.tool_call_id } : {}),
+    };
   });
+  if (tools.offered.length > 0 && request.response_format && request.response_format.type !== "text") {
+    throw unsupported("response_format", "'response_format' together with 'tools'");
+  }
   return {
     ...shared(request, vocabularySize),
-    messages,
+    messages: renderToolMessages(messages, tools.offered),
     maxTokens: request.max_completion_tokens ?? request.max_tokens ?? undefined,
     logprobs: request.logprobs ? (request.top_logprobs ?? 0) : undefined,
-    structured: structuredOutput(request.response_format),
+    structured: tools.structured ?? structuredOutput(request.response_format),
+    toolNames: tools.offered.length > 0 ? new Set(tools.offered.map((tool) => tool.name)) : undefined,
   };
+}
+
+/**
+ * The tools offered to the model (none with `tool_choice: "none"`), and the grammar that forces calls for
+ * `"required"` or a named function (`parallel_tool_calls: false`: exactly one call).
+ */
+function toolsOf(request: ChatCompletionRequest): { offered: ToolDefinition[]; structured?: StructuredOutput } {
+  const definitions = (request.tools ?? []).map(({ function: f }): ToolDefinition => ({
+    name: f.name,
+    ...(f.description !== undefined ? { description: f.description } : {}),
+    ...(f.parameters !== undefined ? { parameters: f.parameters } : {}),
+  }));
+  const duplicate = definitions.find((tool, i) => definitions.findIndex((other) => other.name === tool.name) !== i);
+  if (duplicate) throw new InvalidRequestError(`The function '${duplicate.name}' is listed twice in 'tools'.`, "tools", "invalid_value");
+  const choice = request.tool_choice ?? (definitions.length > 0 ? "auto" : "none");
+  if (choice === "none") return { offered: [] };
+  if (definitions.length === 0) throw new InvalidRequestError("'tool_choice' needs 'tools' to choose from.", "tool_choice", "invalid_value");
+  if (choice === "auto") return { offered: definitions };
+  const forced = choice === "required" ? definitions.map((tool, index) => ({ tool, index })) : definitions.flatMap((tool, index) => (tool.name === choice.function.name ? [{ tool, index }] : []));
+  if (forced.length === 0) throw new InvalidRequestError(`'tool_choice' names '${(choice as { function: { name: string } }).function.name}', which is not in 'tools'.`, "tool_choice", "invalid_value");
+  try {
+    return { offered: definitions, structured: toolCallGrammar(forced.map((f) => f.tool), request.parallel_tool_calls ?? true) };
+  } catch (error) {
+    if (!(error instanceof SchemaError)) throw error;
+    throw new InvalidRequestError(`Invalid parameters schema: ${error.message}.`, toolParam(error.path, forced.map((f) => f.index)), "invalid_value");
+  }
+}
+
+/** A path inside the call schema (`toolCallSchema`) as the request's parameter path. */
+function toolParam(path: string, indexes: readonly number[]): string {
+  const inArguments = /^\.anyOf\[(\d+)\]\.properties\.arguments(.*)$/.exec(path);
+  if (inArguments) return `tools[${indexes[Number(inArguments[1])]}].function.parameters${inArguments[2]}`;
+  const inDefs = /^\$defs\.t(\d+)_([^.]+)(.*)$/.exec(path);
+  if (inDefs) return `tools[${indexes[Number(inDefs[1])]}].function.parameters.$defs.${inDefs[2]}${inDefs[3]}`;
+  return "tools";
 }
 
 /** The grammar of a JSON response format; a schema the grammar cannot enforce is a 400 naming the keyword. */

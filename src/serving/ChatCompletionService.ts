@@ -6,12 +6,15 @@ import {
   sumUsage,
   SYSTEM_FINGERPRINT,
   toChatLogprobs,
+  toolCallId,
   toUsage,
   unixTime,
   type ChatCompletion,
   type ChatCompletionChunk,
+  type ToolCallWire,
 } from "../protocol/responses.js";
 import { toChatParams } from "../protocol/toGenerationParams.js";
+import { ToolCallParser, type ToolOutputEvent } from "../tools/ToolCallParser.js";
 import { generateChoices, type ChoiceEvent } from "./generateChoices.js";
 import type { ServedModel } from "./ServedModel.js";
 import { started } from "./started.js";
@@ -20,9 +23,12 @@ export type ChatResult =
   | { stream: false; response: ChatCompletion }
   | { stream: true; chunks: AsyncIterable<ChatCompletionChunk> };
 
+type Head = { id: string; created: number; model: string };
+
 /**
- * Chat completions, independent of HTTP: renders the messages with the model's template, checks the context
- * budget before anything is sent, runs the `n` choices, and returns either the whole response or its chunks.
+ * Chat completions, independent of HTTP: renders the messages with the model's template (tools described in it),
+ * checks the context budget before anything is sent, runs the `n` choices, splits tool calls out of their text,
+ * and returns either the whole response or its chunks.
  */
 export class ChatCompletionService {
   constructor(private readonly model: ServedModel) {}
@@ -55,24 +61,34 @@ export class ChatCompletionService {
       signal,
     );
     const head = { id: responseId("chat"), created: unixTime(), model: request.model };
+    const parser = (): ToolCallParser | undefined => (params.toolNames ? new ToolCallParser(params.toolNames) : undefined);
     const wantsLogprobs = params.logprobs !== undefined;
     if (params.stream) {
-      return { stream: true, chunks: streamChunks(events, head, params.n, wantsLogprobs, params.includeUsage) };
+      return { stream: true, chunks: streamChunks(events, head, params.n, parser, wantsLogprobs, params.includeUsage) };
     }
-    const contents = Array.from({ length: params.n }, () => "");
+    const texts = Array.from({ length: params.n }, () => "");
     const logprobs = Array.from({ length: params.n }, (): TokenLogprob[] => []);
     const choices: ChatCompletion["choices"] = [];
     const usages: GenerationUsage[] = [];
     for await (const event of events) {
       if (event.type === "text") {
-        contents[event.index] += event.text;
+        texts[event.index] += event.text;
         logprobs[event.index]!.push(...(event.logprobs ?? []));
       } else if (event.type === "done") {
+        const toolParser = parser();
+        const outputs = toolParser ? [...toolParser.push(texts[event.index]!), ...toolParser.flush()] : [{ type: "content" as const, text: texts[event.index]! }];
+        const content = outputs.flatMap((o) => (o.type === "content" ? [o.text] : [])).join("");
+        const calls = outputs.flatMap((o): ToolCallWire[] => (o.type === "call" ? [{ id: toolCallId(), type: "function", function: o.call }] : []));
         choices.push({
           index: event.index,
-          message: { role: "assistant", content: contents[event.index]!, refusal: null },
+          message: {
+            role: "assistant",
+            content: calls.length > 0 && content === "" ? null : content,
+            refusal: null,
+            ...(calls.length > 0 ? { tool_calls: calls } : {}),
+          },
           logprobs: wantsLogprobs ? toChatLogprobs(logprobs[event.index]!) : null,
-          finish_reason: event.finishReason,
+          finish_reason: calls.length > 0 ? "tool_calls" : event.finishReason,
           content_filter_results: contentFilterResults(),
         });
         usages.push(promptOnce(event.usage, event.index));
@@ -93,17 +109,14 @@ function promptOnce(usage: GenerationUsage, index: number): GenerationUsage {
 
 async function* streamChunks(
   events: AsyncIterable<ChoiceEvent>,
-  head: { id: string; created: number; model: string },
+  head: Head,
   n: number,
+  parser: () => ToolCallParser | undefined,
   wantsLogprobs: boolean,
   includeUsage: boolean,
 ): AsyncGenerator<ChatCompletionChunk, void, void> {
-  const chunk = (
-    index: number,
-    delta: ChatCompletionChunk["choices"][number]["delta"],
-    finishReason: ChatCompletionChunk["choices"][number]["finish_reason"],
-    logprobs: ChatCompletionChunk["choices"][number]["logprobs"] = null,
-  ): ChatCompletionChunk => ({
+  type Choice = ChatCompletionChunk["choices"][number];
+  const chunk = (index: number, delta: Choice["delta"], finishReason: Choice["finish_reason"], logprobs: Choice["logprobs"] = null): ChatCompletionChunk => ({
     id: head.id,
     object: "chat.completion.chunk",
     created: head.created,
@@ -112,16 +125,35 @@ async function* streamChunks(
     system_fingerprint: SYSTEM_FINGERPRINT,
     ...(includeUsage ? { usage: null } : {}),
   });
+  const states = Array.from({ length: n }, () => ({ parser: parser(), calls: 0, logprobs: [] as TokenLogprob[] }));
+  /** The chunks of one choice's output pieces; the logprobs held for that choice go with the first of them. */
+  function* deltas(index: number, outputs: readonly ToolOutputEvent[]): Generator<ChatCompletionChunk, void, void> {
+    const state = states[index]!;
+    for (const output of outputs) {
+      const logprobs = wantsLogprobs && state.logprobs.length > 0 ? toChatLogprobs(state.logprobs.splice(0)) : null;
+      if (output.type === "content") {
+        yield chunk(index, { content: output.text }, null, logprobs);
+        continue;
+      }
+      const callIndex = state.calls++;
+      yield chunk(index, { tool_calls: [{ index: callIndex, id: toolCallId(), type: "function", function: { name: output.call.name, arguments: "" } }] }, null, logprobs);
+      yield chunk(index, { tool_calls: [{ index: callIndex, function: { arguments: output.call.arguments } }] }, null);
+    }
+  }
   // the role deltas go out once the generation has a slot and its first token: a refusal is still a plain status
   const generation = await started(events);
   for (let index = 0; index < n; index++) yield chunk(index, { role: "assistant" }, null);
   const usages: GenerationUsage[] = [];
   for await (const event of generation) {
+    const state = states[event.index]!;
     if (event.type === "text") {
-      yield chunk(event.index, { content: event.text }, null, wantsLogprobs ? toChatLogprobs(event.logprobs ?? []) : null);
+      state.logprobs.push(...(event.logprobs ?? []));
+      yield* deltas(event.index, state.parser ? state.parser.push(event.text) : event.text === "" ? [] : [{ type: "content", text: event.text }]);
     } else if (event.type === "done") {
+      if (state.parser) yield* deltas(event.index, state.parser.flush());
       usages.push(promptOnce(event.usage, event.index));
-      yield chunk(event.index, {}, event.finishReason);
+      const leftover = wantsLogprobs && state.logprobs.length > 0 ? toChatLogprobs(state.logprobs.splice(0)) : null;
+      yield chunk(event.index, {}, state.calls > 0 ? "tool_calls" : event.finishReason, leftover);
     }
   }
   if (includeUsage) {
