@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, renameSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { Embedder } from "../engine/Embedder.js";
 import { DEFAULT_PREFILL_CHUNK, Engine } from "../engine/Engine.js";
 import { synthesizeLlamaModel } from "../gguf/synthesizeLlamaModel.js";
 import { startServer } from "../server/startServer.js";
@@ -28,6 +29,7 @@ hermes serve --demo [options]
   --request-timeout S seconds a completion may take, queue wait included, before a 504 (default 0 = no limit)
   --prefill-chunk N   prompt tokens evaluated per decode step, so long prompts never stall other streams
                       (default ${DEFAULT_PREFILL_CHUNK.cpu} on a CPU, ${DEFAULT_PREFILL_CHUNK.gpu} with a GPU)
+  --embedding-model FILE  a GGUF for /embeddings, served under its own name (default: embeddings of --model)
   --api-key KEY       require 'Authorization: Bearer KEY' (or set HERMES_API_KEY)`;
 
 /** The id under which the demo model is also served, so the hosted API's examples run against it unchanged. */
@@ -58,6 +60,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       "queue-timeout": { type: "string", default: "300" },
       "request-timeout": { type: "string", default: "0" },
       "prefill-chunk": { type: "string" },
+      "embedding-model": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -83,6 +86,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   const requestTimeout = Number(values["request-timeout"]);
   if (!(requestTimeout >= 0)) throw new Error("--request-timeout must be a number of seconds >= 0");
   const prefillChunk = positiveInt(values["prefill-chunk"], "--prefill-chunk");
+  const embeddingPath = values["embedding-model"];
+  if (embeddingPath !== undefined && !existsSync(embeddingPath)) throw new Error(`embedding model file not found: ${embeddingPath}`);
 
   const progress = new ProgressBar(`loading ${modelPath}`);
   const engine = await Engine.load({
@@ -107,8 +112,10 @@ export async function serveCommand(args: string[]): Promise<number> {
     ...(values.demo ? { extra: [DEMO_HOSTED_ID] } : {}),
   });
   const apiKey = values["api-key"] ?? process.env.HERMES_API_KEY;
+  const embedder = embeddingPath === undefined ? undefined : await Embedder.load({ modelPath: embeddingPath, ...(threads !== undefined ? { threads } : {}) });
   const server = await startServer({
     model: new ServedModel(engine, template, ids),
+    ...(embedder ? { embeddingModel: { embedder, ids: servedModelIds({ name: embedder.info.name, path: embeddingPath! }) } } : {}),
     host: values.host,
     port,
     ...(apiKey ? { apiKey } : {}),
@@ -126,6 +133,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   });
   await server.close();
   await engine.dispose();
+  await embedder?.dispose();
   return 0;
 }
 

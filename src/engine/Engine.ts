@@ -5,6 +5,7 @@ import { abortError, ContextLengthExceededError, RequestAbortedError } from "../
 import type { QueueLimits } from "./AdmissionQueue.js";
 import { evaluateOptions } from "./evaluateOptions.js";
 import { loadLlama } from "./loadLlama.js";
+import { Embedder } from "./Embedder.js";
 import { EventChannel } from "./EventChannel.js";
 import { Scheduler } from "./Scheduler.js";
 import { TokenPieces, type TokenPiece } from "./TokenPieces.js";
@@ -44,6 +45,8 @@ export class Engine {
   private readonly pieces: TokenPieces;
   /** Compiled grammars by their text (a client sending the same schema again reuses it). */
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
+  /** The embedding context of this model, made on first use. */
+  private embeddings: Promise<Embedder> | undefined;
 
   private constructor(
     private readonly llama: Llama,
@@ -51,6 +54,7 @@ export class Engine {
     private readonly context: LlamaContext,
     readonly info: ModelInfo,
     options: { queue: Partial<QueueLimits>; prefillChunk: number },
+    private readonly threads: number,
   ) {
     const sequences = Array.from({ length: context.totalSequences }, () => context.getSequence());
     this.pieces = new TokenPieces(model);
@@ -87,7 +91,7 @@ export class Engine {
         eosText: model.tokens.eosString ?? "</s>",
         ...(typeof chatTemplate === "string" ? { chatTemplate } : {}),
       };
-      return new Engine(llama, model, context, info, { queue: options.queue ?? {}, prefillChunk });
+      return new Engine(llama, model, context, info, { queue: options.queue ?? {}, prefillChunk }, threads);
     } catch (error) {
       await llama.dispose();
       throw error;
@@ -186,8 +190,18 @@ export class Engine {
     return grammar;
   }
 
+  /**
+   * Embeddings of this model, from a context of their own made on the first call (inputs up to the slots' context
+   * size; the weights are shared).
+   */
+  embedder(): Promise<Embedder> {
+    this.embeddings ??= Embedder.forModel(this.model, this.info.path, { contextSize: this.info.contextSize, threads: this.threads });
+    return this.embeddings;
+  }
+
   async dispose(): Promise<void> {
     await this.scheduler.close();
+    if (this.embeddings) await (await this.embeddings).dispose();
     await this.context.dispose();
     await this.model.dispose();
     await this.llama.dispose();

@@ -8,12 +8,14 @@ import {
   RequestTimeoutError,
   RouteNotFoundError,
 } from "../errors/ApiError.js";
-import type { ModelList } from "../protocol/models.js";
+import type { ModelCard, ModelList } from "../protocol/models.js";
 import { parseRequest } from "../protocol/parseRequest.js";
 import { chatCompletionRequestSchema, completionRequestSchema } from "../protocol/requests.js";
+import { embeddingRequestSchema } from "../protocol/embeddings.js";
 import { detokenizeRequestSchema, tokenizeRequestSchema } from "../protocol/tokenizer.js";
 import { ChatCompletionService } from "../serving/ChatCompletionService.js";
 import { CompletionService } from "../serving/CompletionService.js";
+import { EmbeddingService, type EmbeddingModel } from "../serving/EmbeddingService.js";
 import type { ServedModel } from "../serving/ServedModel.js";
 import { TokenizerService } from "../serving/TokenizerService.js";
 import { prometheusMetrics } from "./prometheusMetrics.js";
@@ -25,6 +27,8 @@ export const API_PREFIXES = ["/v1", "/v3/openai", "/openai/v1"] as const;
 
 export interface AppOptions {
   model: ServedModel;
+  /** A model loaded for embeddings only; without it, embeddings come from `model`. */
+  embeddingModel?: EmbeddingModel;
   /** When set, every API route needs `Authorization: Bearer <apiKey>`. */
   apiKey?: string;
   /** Largest accepted request body. */
@@ -44,7 +48,18 @@ export function createApp(options: AppOptions): Hono {
   const chat = new ChatCompletionService(options.model);
   const completions = new CompletionService(options.model);
   const tokenizer = new TokenizerService(options.model);
+  const embeddings = new EmbeddingService(options.model, options.embeddingModel);
   const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
+  const separate = options.embeddingModel;
+  const embeddingCard: ModelCard | undefined = separate && {
+    id: separate.ids[0],
+    object: "model",
+    created: options.model.created,
+    owned_by: "hermes-serve",
+    context_size: separate.embedder.info.contextSize,
+    title: separate.embedder.info.name,
+    description: `embeddings: GGUF ${separate.embedder.info.path} (${separate.embedder.info.dimensions} dimensions)`,
+  };
   /** What every API route goes through first: the API key check (when set) and the body limit. */
   const guards: MiddlewareHandler[] = [
     ...(options.apiKey !== undefined ? [requireApiKey(options.apiKey)] : []),
@@ -89,12 +104,14 @@ export function createApp(options: AppOptions): Hono {
         return result.stream ? { chunks: result.chunks } : { json: result.response };
       });
     });
+    api.post("/embeddings", async (c) => c.json(await embeddings.create(parseRequest(embeddingRequestSchema, await jsonBody(c)))));
     api.get("/models", (c) => {
-      const list: ModelList = { object: "list", data: [options.model.card()] };
+      const list: ModelList = { object: "list", data: [options.model.card(), ...(embeddingCard ? [embeddingCard] : [])] };
       return c.json(list);
     });
     api.get("/models/:id{.+}", (c) => {
       const id = c.req.param("id");
+      if (embeddingCard && options.embeddingModel?.ids.some((name) => name.toLowerCase() === id.toLowerCase())) return c.json({ ...embeddingCard, id });
       options.model.resolve(id);
       return c.json(options.model.card(id));
     });

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
+import { Embedder } from "../../src/engine/Embedder.js";
 import { Engine } from "../../src/engine/Engine.js";
 import { synthesizeLlamaModel } from "../../src/gguf/synthesizeLlamaModel.js";
 import { startServer } from "../../src/server/startServer.js";
@@ -40,6 +41,8 @@ export async function startTestServer(
     queue?: { maxQueue?: number; queueTimeoutMs?: number };
     prefillChunk?: number;
     requestTimeoutMs?: number;
+    /** A GGUF served for embeddings only, as `--embedding-model`. */
+    embeddingModelPath?: string;
   } = {},
 ): Promise<TestServer> {
   const modelPath = tinyModelPath();
@@ -55,8 +58,10 @@ export async function startTestServer(
     ...(options.chatFormat !== undefined ? { requested: options.chatFormat } : {}),
     specialTokens: { bos: engine.info.bosText, eos: engine.info.eosText },
   });
+  const embedder = options.embeddingModelPath === undefined ? undefined : await Embedder.load({ modelPath: options.embeddingModelPath, threads: 1 });
   const server = await startServer({
     model: new ServedModel(engine, template, servedModelIds({ name: engine.info.name, path: modelPath })),
+    ...(embedder ? { embeddingModel: { embedder, ids: servedModelIds({ name: embedder.info.name, path: options.embeddingModelPath! }) } } : {}),
     host: "127.0.0.1",
     port: 0,
     ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
@@ -71,6 +76,7 @@ export async function startTestServer(
     close: async () => {
       await server.close();
       await engine.dispose();
+      await embedder?.dispose();
     },
   };
 }

@@ -1,0 +1,60 @@
+import type { Embedder } from "../engine/Embedder.js";
+import { ContextLengthExceededError, InvalidRequestError } from "../errors/ApiError.js";
+import type { EmbeddingRequest, EmbeddingResponse } from "../protocol/embeddings.js";
+import type { ServedModel } from "./ServedModel.js";
+
+/** A model loaded for embeddings only (`--embedding-model`), and the names requests may use for it. */
+export interface EmbeddingModel {
+  embedder: Embedder;
+  ids: readonly [string, ...string[]];
+}
+
+/**
+ * Embeddings, independent of HTTP: from the model a request names, the separate embedding model or the served one.
+ * Every input is checked (vocabulary, length) before any is computed; the vectors have length 1.
+ */
+export class EmbeddingService {
+  constructor(
+    private readonly served: ServedModel,
+    private readonly separate?: EmbeddingModel,
+  ) {}
+
+  async create(request: EmbeddingRequest): Promise<EmbeddingResponse> {
+    const embedder = await this.embedderFor(request.model);
+    const { dimensions, contextSize } = embedder.info;
+    if (request.dimensions != null && request.dimensions !== dimensions) {
+      throw new InvalidRequestError(`This model's embeddings have ${dimensions} dimensions; 'dimensions' cannot change that.`, "dimensions", "invalid_value");
+    }
+    const input = request.input;
+    const items: Array<string | number[]> =
+      typeof input === "string" ? [input] : input.every((item) => typeof item === "number") ? [input as number[]] : (input as Array<string | number[]>);
+    const inputs = items.map((item, index) => {
+      const tokens = typeof item === "string" ? embedder.tokenize(item) : item;
+      const outside = tokens.findIndex((token) => token >= embedder.info.vocabularySize);
+      if (outside !== -1) throw new InvalidRequestError(`Input ${index} holds the token id ${tokens[outside]}, outside the vocabulary.`, "input", "invalid_value");
+      const length = embedder.inputLength(tokens);
+      if (length >= contextSize) throw new ContextLengthExceededError(length, 0, contextSize, "input");
+      return { tokens, length };
+    });
+    const data: EmbeddingResponse["data"] = [];
+    for (const [index, { tokens }] of inputs.entries()) {
+      const vector = await embedder.embed(tokens);
+      data.push({ object: "embedding", index, embedding: request.encoding_format === "base64" ? base64(vector) : vector });
+    }
+    const promptTokens = inputs.reduce((sum, { length }) => sum + length, 0);
+    return { object: "list", data, model: request.model, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } };
+  }
+
+  private async embedderFor(name: string): Promise<Embedder> {
+    if (this.separate?.ids.some((id) => id.toLowerCase() === name.toLowerCase())) return this.separate.embedder;
+    this.served.resolve(name);
+    return this.served.engine.embedder();
+  }
+}
+
+/** OpenAI's base64 form: the float32 values, little-endian, base64-encoded. */
+function base64(vector: readonly number[]): string {
+  const bytes = Buffer.alloc(vector.length * 4);
+  vector.forEach((value, i) => bytes.writeFloatLE(value, i * 4));
+  return bytes.toString("base64");
+}
