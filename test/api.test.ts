@@ -235,7 +235,10 @@ describe("SSE framing, byte for byte", () => {
     assert.equal(events.at(-1), "[DONE]");
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e));
     const first = chunks[0];
-    assert.deepEqual(Object.keys(first), ["id", "object", "created", "model", "choices", "system_fingerprint", "usage"]);
+    // the content filter's report on the prompt rides on the first chunk only (Azure's prompt_filter_results)
+    assert.deepEqual(Object.keys(first), ["id", "object", "created", "model", "choices", "prompt_filter_results", "system_fingerprint", "usage"]);
+    assert.deepEqual(first.prompt_filter_results, [{ prompt_index: 0, content_filter_results: first.choices[0].content_filter_results }]);
+    assert.ok(chunks.slice(1).every((c) => !("prompt_filter_results" in c)));
     assert.deepEqual(first.choices[0].delta, { role: "assistant" });
     assert.ok(chunks.every((c) => c.id === first.id && c.created === first.created));
     const finishing = chunks.filter((c) => c.choices[0]?.finish_reason);

@@ -5,6 +5,10 @@ import { parseArgs } from "node:util";
 import { Embedder } from "../engine/Embedder.js";
 import { DEFAULT_PREFILL_CHUNK, Engine } from "../engine/Engine.js";
 import { synthesizeLlamaModel } from "../gguf/synthesizeLlamaModel.js";
+import { GuardClassifier } from "../moderation/GuardClassifier.js";
+import { jailbreakCheck } from "../moderation/jailbreakCheck.js";
+import { moderationModes, Moderator, type ModerationMode } from "../moderation/Moderator.js";
+import { profanityCheck } from "../moderation/profanityCheck.js";
 import { startServer } from "../server/startServer.js";
 import { ServedModel } from "../serving/ServedModel.js";
 import { servedModelIds } from "../serving/servedModelIds.js";
@@ -30,6 +34,9 @@ hermes serve --demo [options]
   --prefill-chunk N   prompt tokens evaluated per decode step, so long prompts never stall other streams
                       (default ${DEFAULT_PREFILL_CHUNK.cpu} on a CPU, ${DEFAULT_PREFILL_CHUNK.gpu} with a GPU)
   --embedding-model FILE  a GGUF for /embeddings, served under its own name (default: embeddings of --model)
+  --moderation M      ${moderationModes.join(" | ")}: report the content filter's findings (default), also refuse
+                      flagged prompts (400 content_filter) and withhold flagged output, or skip it
+  --moderation-model FILE  a Llama-Guard-style GGUF judging hate, self-harm, sexual and violent content
   --api-key KEY       require 'Authorization: Bearer KEY' (or set HERMES_API_KEY)`;
 
 /** The id under which the demo model is also served, so the hosted API's examples run against it unchanged. */
@@ -61,6 +68,8 @@ export async function serveCommand(args: string[]): Promise<number> {
       "request-timeout": { type: "string", default: "0" },
       "prefill-chunk": { type: "string" },
       "embedding-model": { type: "string" },
+      moderation: { type: "string", default: "report" },
+      "moderation-model": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -88,6 +97,10 @@ export async function serveCommand(args: string[]): Promise<number> {
   const prefillChunk = positiveInt(values["prefill-chunk"], "--prefill-chunk");
   const embeddingPath = values["embedding-model"];
   if (embeddingPath !== undefined && !existsSync(embeddingPath)) throw new Error(`embedding model file not found: ${embeddingPath}`);
+  const moderationMode = values.moderation as ModerationMode;
+  if (!moderationModes.includes(moderationMode)) throw new Error(`--moderation must be one of ${moderationModes.join(", ")}`);
+  const moderationPath = values["moderation-model"];
+  if (moderationPath !== undefined && !existsSync(moderationPath)) throw new Error(`moderation model file not found: ${moderationPath}`);
 
   const progress = new ProgressBar(`loading ${modelPath}`);
   const engine = await Engine.load({
@@ -113,8 +126,15 @@ export async function serveCommand(args: string[]): Promise<number> {
   });
   const apiKey = values["api-key"] ?? process.env.HERMES_API_KEY;
   const embedder = embeddingPath === undefined ? undefined : await Embedder.load({ modelPath: embeddingPath, ...(threads !== undefined ? { threads } : {}) });
+  // the moderation model gets an engine of its own: one slot, its requests queue there, never in the served model's
+  const guard =
+    moderationPath === undefined
+      ? undefined
+      : await Engine.load({ modelPath: moderationPath, parallel: 1, contextSize: 4096, ...(threads !== undefined ? { threads } : {}) });
+  const moderator = new Moderator(moderationMode, [profanityCheck, jailbreakCheck, ...(guard ? [new GuardClassifier(guard)] : [])]);
   const server = await startServer({
     model: new ServedModel(engine, template, ids),
+    moderator,
     ...(embedder ? { embeddingModel: { embedder, ids: servedModelIds({ name: embedder.info.name, path: embeddingPath! }) } } : {}),
     host: values.host,
     port,
@@ -134,6 +154,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   await server.close();
   await engine.dispose();
   await embedder?.dispose();
+  await guard?.dispose();
   return 0;
 }
 

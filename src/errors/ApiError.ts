@@ -28,6 +28,19 @@ export class InvalidRequestError extends ApiError {
   }
 }
 
+/** 400: the moderation step flagged the prompt and the server blocks (`--moderation block`). */
+export class ContentFilterError extends ApiError {
+  constructor(param: string, found: readonly string[]) {
+    super(
+      400,
+      `The prompt was filtered by the content filter (${found.join(", ")}). Please modify your prompt and retry.`,
+      "invalid_request_error",
+      "content_filter",
+      param,
+    );
+  }
+}
+
 /** 400: prompt plus completion would not fit in the model's context. */
 export class ContextLengthExceededError extends ApiError {
   constructor(

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { FinishReason, GenerationUsage, TokenAlternative, TokenLogprob } from "../engine/types.js";
+import type { HarmCategory, ModerationVerdict } from "../moderation/ModerationVerdict.js";
 
 /**
  * Response bodies, shaped as the hosted API sends them (its `content_filter_results`, `system_fingerprint`,
@@ -7,14 +8,23 @@ import type { FinishReason, GenerationUsage, TokenAlternative, TokenLogprob } fr
  * `refusal: null`, usage details as objects).
  */
 
+/** A harm category's result; `severity` (Azure's scale) only when a moderation model judged the text. */
+export interface CategoryResult {
+  filtered: boolean;
+  severity?: "safe" | "high";
+}
+
 export interface ContentFilterResults {
-  hate: { filtered: boolean };
-  self_harm: { filtered: boolean };
-  sexual: { filtered: boolean };
-  violence: { filtered: boolean };
+  hate: CategoryResult;
+  self_harm: CategoryResult;
+  sexual: CategoryResult;
+  violence: CategoryResult;
   jailbreak: { filtered: boolean; detected: boolean };
   profanity: { filtered: boolean; detected: boolean };
 }
+
+/** Azure's report on the prompts, one entry per prompt (chat: one). */
+export type PromptFilterResults = Array<{ prompt_index: number; content_filter_results: ContentFilterResults }>;
 
 export interface Usage {
   prompt_tokens: number;
@@ -60,8 +70,8 @@ export interface ToolCallDelta {
   function: { name?: string; arguments: string };
 }
 
-/** Why a choice ended: the engine's reasons, or the calls the model made. */
-export type ChoiceFinishReason = FinishReason | "tool_calls";
+/** Why a choice ended: the engine's reasons, the calls the model made, or the content filter withholding it. */
+export type ChoiceFinishReason = FinishReason | "tool_calls" | "content_filter";
 
 export interface ChatCompletion {
   id: string;
@@ -75,6 +85,8 @@ export interface ChatCompletion {
     finish_reason: ChoiceFinishReason;
     content_filter_results: ContentFilterResults;
   }>;
+  /** When moderation runs. */
+  prompt_filter_results?: PromptFilterResults;
   usage: Usage;
   system_fingerprint: string;
 }
@@ -91,6 +103,8 @@ export interface ChatCompletionChunk {
     finish_reason: ChoiceFinishReason | null;
     content_filter_results: ContentFilterResults;
   }>;
+  /** On the first chunk, when moderation runs. */
+  prompt_filter_results?: PromptFilterResults;
   system_fingerprint: string;
   usage?: Usage | null;
 }
@@ -104,9 +118,11 @@ export interface TextCompletion {
     index: number;
     text: string;
     logprobs: CompletionLogprobs | null;
-    finish_reason: FinishReason | null;
+    finish_reason: FinishReason | "content_filter" | null;
     content_filter_results: ContentFilterResults;
   }>;
+  /** When moderation runs (streamed: on the first chunk). */
+  prompt_filter_results?: PromptFilterResults;
   usage?: Usage | null;
   system_fingerprint: string;
 }
@@ -114,16 +130,33 @@ export interface TextCompletion {
 /** The backend fingerprint the hosted API reports. */
 export const SYSTEM_FINGERPRINT = "";
 
-/** The filter verdict when no moderation step runs: nothing filtered, nothing detected. */
-export function contentFilterResults(): ContentFilterResults {
-  return {
-    hate: { filtered: false },
-    self_harm: { filtered: false },
-    sexual: { filtered: false },
-    violence: { filtered: false },
-    jailbreak: { filtered: false, detected: false },
-    profanity: { filtered: false, detected: false },
+/**
+ * A moderation verdict in Azure's shape: `detected` for what was found, `filtered` when it was also acted on
+ * (`blocking`). No verdict (moderation off): nothing filtered, nothing detected.
+ */
+export function contentFilterResults(verdict?: ModerationVerdict, blocking = false): ContentFilterResults {
+  const category = (name: HarmCategory): CategoryResult => {
+    const found = verdict?.categories?.[name] === true;
+    return { filtered: blocking && found, ...(verdict?.categories ? { severity: found ? "high" : "safe" } : {}) };
   };
+  const detected = (found: boolean): { filtered: boolean; detected: boolean } => ({ filtered: blocking && found, detected: found });
+  return {
+    hate: category("hate"),
+    self_harm: category("self_harm"),
+    sexual: category("sexual"),
+    violence: category("violence"),
+    jailbreak: detected(verdict?.jailbreak === true),
+    profanity: detected(verdict?.profanity === true),
+  };
+}
+
+/** What a verdict found, in words (for error messages). */
+export function findings(verdict: ModerationVerdict): string[] {
+  return [
+    ...(verdict.profanity ? ["profanity"] : []),
+    ...(verdict.jailbreak ? ["jailbreak"] : []),
+    ...Object.entries(verdict.categories ?? {}).flatMap(([name, found]) => (found ? [name] : [])),
+  ];
 }
 
 export function toUsage(usage: GenerationUsage): Usage {

@@ -15,6 +15,9 @@ import { embeddingRequestSchema } from "../protocol/embeddings.js";
 import { detokenizeRequestSchema, tokenizeRequestSchema } from "../protocol/tokenizer.js";
 import { ChatCompletionService } from "../serving/ChatCompletionService.js";
 import { CompletionService } from "../serving/CompletionService.js";
+import { jailbreakCheck } from "../moderation/jailbreakCheck.js";
+import { Moderator } from "../moderation/Moderator.js";
+import { profanityCheck } from "../moderation/profanityCheck.js";
 import { EmbeddingService, type EmbeddingModel } from "../serving/EmbeddingService.js";
 import type { ServedModel } from "../serving/ServedModel.js";
 import { TokenizerService } from "../serving/TokenizerService.js";
@@ -27,6 +30,8 @@ export const API_PREFIXES = ["/v1", "/v3/openai", "/openai/v1"] as const;
 
 export interface AppOptions {
   model: ServedModel;
+  /** The moderation step; default: the lexicon and the rules, reporting only. */
+  moderator?: Moderator;
   /** A model loaded for embeddings only; without it, embeddings come from `model`. */
   embeddingModel?: EmbeddingModel;
   /** When set, every API route needs `Authorization: Bearer <apiKey>`. */
@@ -45,8 +50,9 @@ const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
  */
 export function createApp(options: AppOptions): Hono {
   const app = new Hono();
-  const chat = new ChatCompletionService(options.model);
-  const completions = new CompletionService(options.model);
+  const moderator = options.moderator ?? new Moderator("report", [profanityCheck, jailbreakCheck]);
+  const chat = new ChatCompletionService(options.model, moderator);
+  const completions = new CompletionService(options.model, moderator);
   const tokenizer = new TokenizerService(options.model);
   const embeddings = new EmbeddingService(options.model, options.embeddingModel);
   const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;

@@ -1,7 +1,11 @@
 import type { GenerationUsage, TokenLogprob } from "../engine/types.js";
+import { ContentFilterError } from "../errors/ApiError.js";
+import { isFlagged } from "../moderation/ModerationVerdict.js";
+import type { Moderator, OutputStream } from "../moderation/Moderator.js";
 import type { ChatCompletionRequest } from "../protocol/requests.js";
 import {
   contentFilterResults,
+  findings,
   responseId,
   sumUsage,
   SYSTEM_FINGERPRINT,
@@ -11,6 +15,7 @@ import {
   unixTime,
   type ChatCompletion,
   type ChatCompletionChunk,
+  type PromptFilterResults,
   type ToolCallWire,
 } from "../protocol/responses.js";
 import { toChatParams } from "../protocol/toGenerationParams.js";
@@ -27,11 +32,14 @@ type Head = { id: string; created: number; model: string };
 
 /**
  * Chat completions, independent of HTTP: renders the messages with the model's template (tools described in it),
- * checks the context budget before anything is sent, runs the `n` choices, splits tool calls out of their text,
- * and returns either the whole response or its chunks.
+ * checks the context budget and moderates the prompt before anything is sent, runs the `n` choices, splits tool
+ * calls out of their text, moderates each output, and returns either the whole response or its chunks.
  */
 export class ChatCompletionService {
-  constructor(private readonly model: ServedModel) {}
+  constructor(
+    private readonly model: ServedModel,
+    private readonly moderator: Moderator,
+  ) {}
 
   async create(request: ChatCompletionRequest, signal?: AbortSignal): Promise<ChatResult> {
     this.model.resolve(request.model);
@@ -44,6 +52,14 @@ export class ChatCompletionService {
       params.maxTokens,
       params.maxTokens === undefined ? "messages" : request.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens",
     );
+    // the client's messages (tool results included), not the system's, are what the prompt moderation judges
+    const promptText = params.messages.flatMap((m) => (m.role === "system" ? [] : [m.content])).join("\n");
+    const moderator = this.moderator;
+    const promptVerdict = await moderator.check(promptText, "prompt");
+    if (promptVerdict && moderator.blocks && isFlagged(promptVerdict)) throw new ContentFilterError("messages", findings(promptVerdict));
+    const promptFilter: PromptFilterResults | undefined = promptVerdict && [
+      { prompt_index: 0, content_filter_results: contentFilterResults(promptVerdict, moderator.blocks) },
+    ];
     const events = generateChoices(
       engine,
       [
@@ -64,7 +80,8 @@ export class ChatCompletionService {
     const parser = (): ToolCallParser | undefined => (params.toolNames ? new ToolCallParser(params.toolNames) : undefined);
     const wantsLogprobs = params.logprobs !== undefined;
     if (params.stream) {
-      return { stream: true, chunks: streamChunks(events, head, params.n, parser, wantsLogprobs, params.includeUsage) };
+      const outputs = Array.from({ length: params.n }, () => moderator.stream(promptText));
+      return { stream: true, chunks: streamChunks(events, head, { n: params.n, parser, wantsLogprobs, includeUsage: params.includeUsage, outputs, promptFilter, blocking: moderator.blocks }) };
     }
     const texts = Array.from({ length: params.n }, () => "");
     const logprobs = Array.from({ length: params.n }, (): TokenLogprob[] => []);
@@ -75,8 +92,11 @@ export class ChatCompletionService {
         texts[event.index] += event.text;
         logprobs[event.index]!.push(...(event.logprobs ?? []));
       } else if (event.type === "done") {
+        const text = texts[event.index]!;
+        const verdict = await moderator.check(text, "output", promptText);
+        const withheld = verdict !== undefined && moderator.blocks && isFlagged(verdict);
         const toolParser = parser();
-        const outputs = toolParser ? [...toolParser.push(texts[event.index]!), ...toolParser.flush()] : [{ type: "content" as const, text: texts[event.index]! }];
+        const outputs = withheld ? [] : toolParser ? [...toolParser.push(text), ...toolParser.flush()] : [{ type: "content" as const, text }];
         const content = outputs.flatMap((o) => (o.type === "content" ? [o.text] : [])).join("");
         const calls = outputs.flatMap((o): ToolCallWire[] => (o.type === "call" ? [{ id: toolCallId(), type: "function", function: o.call }] : []));
         choices.push({
@@ -87,9 +107,9 @@ export class ChatCompletionService {
             refusal: null,
             ...(calls.length > 0 ? { tool_calls: calls } : {}),
           },
-          logprobs: wantsLogprobs ? toChatLogprobs(logprobs[event.index]!) : null,
-          finish_reason: calls.length > 0 ? "tool_calls" : event.finishReason,
-          content_filter_results: contentFilterResults(),
+          logprobs: wantsLogprobs && !withheld ? toChatLogprobs(logprobs[event.index]!) : null,
+          finish_reason: withheld ? "content_filter" : calls.length > 0 ? "tool_calls" : event.finishReason,
+          content_filter_results: contentFilterResults(verdict, moderator.blocks),
         });
         usages.push(promptOnce(event.usage, event.index));
       }
@@ -97,7 +117,16 @@ export class ChatCompletionService {
     choices.sort((a, b) => a.index - b.index);
     return {
       stream: false,
-      response: { id: head.id, object: "chat.completion", created: head.created, model: head.model, choices, usage: toUsage(sumUsage(usages)), system_fingerprint: SYSTEM_FINGERPRINT },
+      response: {
+        id: head.id,
+        object: "chat.completion",
+        created: head.created,
+        model: head.model,
+        choices,
+        ...(promptFilter ? { prompt_filter_results: promptFilter } : {}),
+        usage: toUsage(sumUsage(usages)),
+        system_fingerprint: SYSTEM_FINGERPRINT,
+      },
     };
   }
 }
@@ -107,21 +136,33 @@ function promptOnce(usage: GenerationUsage, index: number): GenerationUsage {
   return index === 0 ? usage : { ...usage, promptTokens: 0, cachedTokens: 0 };
 }
 
-async function* streamChunks(
-  events: AsyncIterable<ChoiceEvent>,
-  head: Head,
-  n: number,
-  parser: () => ToolCallParser | undefined,
-  wantsLogprobs: boolean,
-  includeUsage: boolean,
-): AsyncGenerator<ChatCompletionChunk, void, void> {
+interface StreamOptions {
+  n: number;
+  parser: () => ToolCallParser | undefined;
+  wantsLogprobs: boolean;
+  includeUsage: boolean;
+  /** Each choice's output moderation. */
+  outputs: OutputStream[];
+  promptFilter: PromptFilterResults | undefined;
+  blocking: boolean;
+}
+
+async function* streamChunks(events: AsyncIterable<ChoiceEvent>, head: Head, options: StreamOptions): AsyncGenerator<ChatCompletionChunk, void, void> {
+  const { n, parser, wantsLogprobs, includeUsage, outputs, promptFilter, blocking } = options;
   type Choice = ChatCompletionChunk["choices"][number];
-  const chunk = (index: number, delta: Choice["delta"], finishReason: Choice["finish_reason"], logprobs: Choice["logprobs"] = null): ChatCompletionChunk => ({
+  const chunk = (
+    index: number,
+    delta: Choice["delta"],
+    finishReason: Choice["finish_reason"],
+    logprobs: Choice["logprobs"] = null,
+    first = false,
+  ): ChatCompletionChunk => ({
     id: head.id,
     object: "chat.completion.chunk",
     created: head.created,
     model: head.model,
-    choices: [{ index, delta, logprobs, finish_reason: finishReason, content_filter_results: contentFilterResults() }],
+    choices: [{ index, delta, logprobs, finish_reason: finishReason, content_filter_results: contentFilterResults(outputs[index]!.verdict, blocking) }],
+    ...(first && promptFilter ? { prompt_filter_results: promptFilter } : {}),
     system_fingerprint: SYSTEM_FINGERPRINT,
     ...(includeUsage ? { usage: null } : {}),
   });
@@ -142,18 +183,22 @@ async function* streamChunks(
   }
   // the role deltas go out once the generation has a slot and its first token: a refusal is still a plain status
   const generation = await started(events);
-  for (let index = 0; index < n; index++) yield chunk(index, { role: "assistant" }, null);
+  for (let index = 0; index < n; index++) yield chunk(index, { role: "assistant" }, null, null, index === 0);
   const usages: GenerationUsage[] = [];
   for await (const event of generation) {
     const state = states[event.index]!;
+    const output = outputs[event.index]!;
     if (event.type === "text") {
+      // a piece the content filter flags is not sent, nor anything after it
+      if (output.withheld || !(await output.push(event.text))) continue;
       state.logprobs.push(...(event.logprobs ?? []));
       yield* deltas(event.index, state.parser ? state.parser.push(event.text) : event.text === "" ? [] : [{ type: "content", text: event.text }]);
     } else if (event.type === "done") {
-      if (state.parser) yield* deltas(event.index, state.parser.flush());
+      if (!output.withheld) await output.end();
+      if (state.parser && !output.withheld) yield* deltas(event.index, state.parser.flush());
       usages.push(promptOnce(event.usage, event.index));
       const leftover = wantsLogprobs && state.logprobs.length > 0 ? toChatLogprobs(state.logprobs.splice(0)) : null;
-      yield chunk(event.index, {}, state.calls > 0 ? "tool_calls" : event.finishReason, leftover);
+      yield chunk(event.index, {}, output.withheld ? "content_filter" : state.calls > 0 ? "tool_calls" : event.finishReason, leftover);
     }
   }
   if (includeUsage) {

@@ -1,13 +1,18 @@
 import type { GenerationUsage, TokenLogprob } from "../engine/types.js";
+import { ContentFilterError } from "../errors/ApiError.js";
+import { isFlagged } from "../moderation/ModerationVerdict.js";
+import type { Moderator } from "../moderation/Moderator.js";
 import type { CompletionRequest } from "../protocol/requests.js";
 import {
   contentFilterResults,
+  findings,
   responseId,
   sumUsage,
   SYSTEM_FINGERPRINT,
   toCompletionLogprobs,
   toUsage,
   unixTime,
+  type PromptFilterResults,
   type TextCompletion,
 } from "../protocol/responses.js";
 import { toCompletionParams } from "../protocol/toGenerationParams.js";
@@ -27,7 +32,10 @@ type Choice = TextCompletion["choices"][number];
  * generated. With `echo` a choice's text (and, with `logprobs`, its token list) starts with its prompt.
  */
 export class CompletionService {
-  constructor(private readonly model: ServedModel) {}
+  constructor(
+    private readonly model: ServedModel,
+    private readonly moderator: Moderator,
+  ) {}
 
   async create(request: CompletionRequest, signal?: AbortSignal): Promise<CompletionResult> {
     this.model.resolve(request.model);
@@ -36,9 +44,17 @@ export class CompletionService {
     const prompts = params.prompts.map((prompt) => {
       const promptTokens = typeof prompt === "string" ? engine.promptTokens(prompt, true) : prompt;
       const maxTokens = engine.completionBudget(promptTokens.length, params.maxTokens, "max_tokens");
-      const echo = params.echo ? (typeof prompt === "string" ? prompt : engine.detokenize(prompt)) : "";
-      return { promptTokens, maxTokens, echo };
+      const text = typeof prompt === "string" ? prompt : engine.detokenize(prompt);
+      return { promptTokens, maxTokens, text, echo: params.echo ? text : "" };
     });
+    const moderator = this.moderator;
+    const promptFilter: PromptFilterResults = [];
+    for (const [index, prompt] of prompts.entries()) {
+      const verdict = await moderator.check(prompt.text, "prompt");
+      if (!verdict) break;
+      if (moderator.blocks && isFlagged(verdict)) throw new ContentFilterError(prompts.length > 1 ? `prompt[${index}]` : "prompt", findings(verdict));
+      promptFilter.push({ prompt_index: index, content_filter_results: contentFilterResults(verdict, moderator.blocks) });
+    }
     const n = params.n;
     const events = generateChoices(
       engine,
@@ -54,23 +70,31 @@ export class CompletionService {
       signal,
     );
     const echoOf = (index: number): string => prompts[Math.floor(index / n)]!.echo;
+    const promptOf = (index: number): string => prompts[Math.floor(index / n)]!.text;
     const id = responseId("cmpl");
     const created = unixTime();
-    const body = (choices: Choice[], usage?: TextCompletion["usage"]): TextCompletion => ({
+    const body = (choices: Choice[], usage?: TextCompletion["usage"], first = false): TextCompletion => ({
       id,
       object: "text_completion",
       created,
       model: request.model,
       choices,
+      ...(first && promptFilter.length > 0 ? { prompt_filter_results: promptFilter } : {}),
       ...(usage !== undefined ? { usage } : {}),
       system_fingerprint: SYSTEM_FINGERPRINT,
     });
-    const choice = (index: number, text: string, finishReason: Choice["finish_reason"], logprobs: Choice["logprobs"] = null): Choice => ({
+    const choice = (
+      index: number,
+      text: string,
+      finishReason: Choice["finish_reason"],
+      logprobs: Choice["logprobs"] = null,
+      filter = contentFilterResults(),
+    ): Choice => ({
       index,
       text,
       logprobs,
       finish_reason: finishReason,
-      content_filter_results: contentFilterResults(),
+      content_filter_results: filter,
     });
     // the prompt's tokens count once per prompt, however many choices it has
     const usageOf = (usages: ReadonlyArray<GenerationUsage & { index: number }>): GenerationUsage =>
@@ -80,26 +104,38 @@ export class CompletionService {
       const includeUsage = params.includeUsage;
       const wantsLogprobs = params.logprobs !== undefined;
       const waitsForPrompt = params.promptLogprobs !== undefined;
+      const outputs = Array.from({ length: prompts.length * n }, (_, index) => moderator.stream(promptOf(index)));
       const chunks = async function* (): AsyncGenerator<TextCompletion, void, void> {
         const usages: Array<GenerationUsage & { index: number }> = [];
         const usage = includeUsage ? null : undefined;
+        let first = true; // the prompts' filter results go with the first chunk
+        const chunk = (index: number, text: string, finishReason: Choice["finish_reason"], logprobs: Choice["logprobs"] = null): TextCompletion => {
+          const filter = contentFilterResults(outputs[index]!.verdict, moderator.blocks);
+          const result = body([choice(index, text, finishReason, logprobs, filter)], usage, first);
+          first = false;
+          return result;
+        };
         const generations = await started(events);
         if (params.echo && !waitsForPrompt) {
-          for (let index = 0; index < prompts.length * n; index++) yield body([choice(index, echoOf(index), null)], usage);
+          for (let index = 0; index < prompts.length * n; index++) yield chunk(index, echoOf(index), null);
         }
         for await (const event of generations) {
           const echo = echoOf(event.index);
+          const output = outputs[event.index]!;
           if (event.type === "prompt") {
-            yield body([choice(event.index, echo, null, toCompletionLogprobs(event.logprobs, 0))], usage);
+            yield chunk(event.index, echo, null, toCompletionLogprobs(event.logprobs, 0));
           } else if (event.type === "text") {
+            // a piece the content filter flags is not sent, nor anything after it
+            if (output.withheld || !(await output.push(event.text))) continue;
             const logprobs = wantsLogprobs ? toCompletionLogprobs(event.logprobs ?? [], echo.length) : null;
-            yield body([choice(event.index, event.text, null, logprobs)], usage);
+            yield chunk(event.index, event.text, null, logprobs);
           } else {
+            if (!output.withheld) await output.end();
             usages.push({ ...event.usage, index: event.index });
-            yield body([choice(event.index, "", event.finishReason)], usage);
+            yield chunk(event.index, "", output.withheld ? "content_filter" : event.finishReason);
           }
         }
-        if (includeUsage) yield body([], toUsage(usageOf(usages)));
+        if (includeUsage) yield body([], toUsage(usageOf(usages)), first);
       };
       return { stream: true, chunks: chunks() };
     }
@@ -118,14 +154,18 @@ export class CompletionService {
         texts[index] += event.text;
         generated[index]!.push(...(event.logprobs ?? []));
       } else {
-        const shift = echoOf(index).length; // generated tokens' offsets count from the end of the echoed prompt
-        const all = [...tokens[index]!, ...generated[index]!.map((t) => ({ ...t, offset: t.offset + shift }))];
+        const echo = echoOf(index);
+        const verdict = await moderator.check(texts[index]!.slice(echo.length), "output", promptOf(index));
+        const withheld = verdict !== undefined && moderator.blocks && isFlagged(verdict);
+        const shift = echo.length; // generated tokens' offsets count from the end of the echoed prompt
+        const all = [...tokens[index]!, ...(withheld ? [] : generated[index]!.map((t) => ({ ...t, offset: t.offset + shift })))];
         const logprobs = params.logprobs === undefined ? null : toCompletionLogprobs(all, 0);
-        choices.push(choice(index, texts[index]!, event.finishReason, logprobs));
+        const filter = contentFilterResults(verdict, moderator.blocks);
+        choices.push(choice(index, withheld ? echo : texts[index]!, withheld ? "content_filter" : event.finishReason, logprobs, filter));
         usages.push({ ...event.usage, index });
       }
     }
     choices.sort((a, b) => a.index - b.index);
-    return { stream: false, response: body(choices, toUsage(usageOf(usages))) };
+    return { stream: false, response: body(choices, toUsage(usageOf(usages)), true) };
   }
 }

@@ -4,6 +4,10 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import { Embedder } from "../../src/engine/Embedder.js";
 import { Engine } from "../../src/engine/Engine.js";
+import { GuardClassifier } from "../../src/moderation/GuardClassifier.js";
+import { jailbreakCheck } from "../../src/moderation/jailbreakCheck.js";
+import { Moderator, type ModerationMode } from "../../src/moderation/Moderator.js";
+import { profanityCheck } from "../../src/moderation/profanityCheck.js";
 import { synthesizeLlamaModel } from "../../src/gguf/synthesizeLlamaModel.js";
 import { startServer } from "../../src/server/startServer.js";
 import { ServedModel } from "../../src/serving/ServedModel.js";
@@ -43,6 +47,9 @@ export async function startTestServer(
     requestTimeoutMs?: number;
     /** A GGUF served for embeddings only, as `--embedding-model`. */
     embeddingModelPath?: string;
+    /** `--moderation` (default report) and `--moderation-model`. */
+    moderation?: ModerationMode;
+    moderationModelPath?: string;
   } = {},
 ): Promise<TestServer> {
   const modelPath = tinyModelPath();
@@ -59,8 +66,11 @@ export async function startTestServer(
     specialTokens: { bos: engine.info.bosText, eos: engine.info.eosText },
   });
   const embedder = options.embeddingModelPath === undefined ? undefined : await Embedder.load({ modelPath: options.embeddingModelPath, threads: 1 });
+  const guard = options.moderationModelPath === undefined ? undefined : await Engine.load({ modelPath: options.moderationModelPath, parallel: 1, contextSize: 1024, threads: 1 });
+  const moderator = new Moderator(options.moderation ?? "report", [profanityCheck, jailbreakCheck, ...(guard ? [new GuardClassifier(guard)] : [])]);
   const server = await startServer({
     model: new ServedModel(engine, template, servedModelIds({ name: engine.info.name, path: modelPath })),
+    moderator,
     ...(embedder ? { embeddingModel: { embedder, ids: servedModelIds({ name: embedder.info.name, path: options.embeddingModelPath! }) } } : {}),
     host: "127.0.0.1",
     port: 0,
@@ -77,6 +87,7 @@ export async function startTestServer(
       await server.close();
       await engine.dispose();
       await embedder?.dispose();
+      await guard?.dispose();
     },
   };
 }
