@@ -5,6 +5,16 @@ export interface BenchmarkReport {
   date: string;
   commit: string;
   machine: { cpu: string; cores: number; memoryGiB: number; node: string; platform: string; memoryBandwidthGBs: number };
-  models: Array<ModelBenchResult & { weightBytesPerToken: number; evalDocumentsPerSecond: number[]; evalDocumentsPerSecondTwoAtOnce: number[] }>;
+  /** What the lexicon and the rules add per request (ms, median). */
+  moderation: { promptMs: number; pieceMs: number };
+  models: Array<
+    ModelBenchResult & {
+      weightBytesPerToken: number;
+      evalDocumentsPerSecond: number[];
+      evalDocumentsPerSecondTwoAtOnce: number[];
+      /** This model as the moderation model: ms per judged prompt (median). */
+      moderationClassifierMs: number;
+    }
+  >;
   targets: Array<{ target: string; value: string; met: boolean }>;
 }

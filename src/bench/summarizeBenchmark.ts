@@ -77,6 +77,7 @@ export function summarizeBenchmark(report: BenchmarkReport): string {
     row("1-stream decode, % of roofline", (m) => `${fixed((100 * median(m.decodeHttp)) / roofline(m))}%`),
     row("eval documents/s, 4-choice task (67-token context, 4 × 16-token choices)", (m) => spread(m.evalDocumentsPerSecond, 2)),
     row("eval documents/s, the same, 2 documents at once (--documents 2)", (m) => spread(m.evalDocumentsPerSecondTwoAtOnce, 2)),
+    row("moderation model: ms to judge a ~100-token prompt (this model as the classifier)", (m) => fixed(m.moderationClassifierMs)),
   ];
   const targets = report.targets.map((t) => `- ${t.met ? "met" : "MISSED"}: ${t.target}: ${t.value}`);
   const machine = report.machine;
@@ -84,6 +85,8 @@ export function summarizeBenchmark(report: BenchmarkReport): string {
     `hermes bench, ${report.date}, commit ${report.commit}: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`,
     "",
     ...lines,
+    "",
+    `Moderation, lexicon + rules: ${report.moderation.promptMs.toFixed(2)} ms per ~500-token prompt, ${report.moderation.pieceMs.toFixed(3)} ms per streamed piece.`,
     "",
     ...targets,
   ].join("\n");

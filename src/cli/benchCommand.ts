@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { BenchmarkReport } from "../bench/BenchmarkReport.js";
 import { evalDocumentsPerSecond } from "../bench/evalDocumentsPerSecond.js";
+import { moderationLatency } from "../bench/moderationLatency.js";
 import { measureMemoryBandwidth } from "../bench/measureMemoryBandwidth.js";
 import { runBenchmark, type ModelBenchSettings } from "../bench/runBenchmark.js";
 import { judgeTargets, summarizeBenchmark } from "../bench/summarizeBenchmark.js";
@@ -115,12 +116,14 @@ export async function benchCommand(args: string[]): Promise<number> {
     evalProgress.update(0);
     const evalRates = await evalDocumentsPerSecond(modelPath, model.threads, model.evalDocuments, runs, 1);
     const evalRatesTwoAtOnce = await evalDocumentsPerSecond(modelPath, model.threads, model.evalDocuments, runs, 2);
+    const moderation = await moderationLatency(runs, modelPath, model.threads);
     evalProgress.done(`bench ${label}: done`);
     models.push({
       ...result,
       weightBytesPerToken: await weightBytesPerToken(modelPath),
       evalDocumentsPerSecond: evalRates,
       evalDocumentsPerSecondTwoAtOnce: evalRatesTwoAtOnce,
+      moderationClassifierMs: moderation.classifierMs!,
     });
   }
 
@@ -135,6 +138,7 @@ export async function benchCommand(args: string[]): Promise<number> {
       platform: `${process.platform}-${process.arch}`,
       memoryBandwidthGBs: bandwidth / 1e9,
     },
+    moderation: await moderationLatency(runs),
     models,
     targets: judgeTargets(models),
   };
