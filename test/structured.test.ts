@@ -98,3 +98,17 @@ test("an unsupported schema keyword is a 400 naming it; the server keeps answeri
   assert.equal((await postJson(`${server.url}/v1/chat/completions`, { model: MODEL_ID, messages, response_format: { type: "yaml" } })).status, 400);
   assert.equal(server.engine.stats().slots.busy, 0);
 });
+
+test("end of sequence banned by logit_bias: a whole output still ends (the grammar allows nothing else), never a hang", { timeout: 60_000 }, async () => {
+  const response = await server.client().chat.completions.create({
+    model: MODEL_ID,
+    messages,
+    response_format: { type: "json_schema", json_schema: { name: "flag", schema: { type: "object", properties: { ok: { type: "boolean" } }, required: ["ok"] } } },
+    logit_bias: { "2": -100 },
+    max_tokens: 40,
+    seed: 2,
+  });
+  assert.equal(response.choices[0]!.finish_reason, "stop");
+  assert.equal(typeof JSON.parse(response.choices[0]!.message.content ?? "").ok, "boolean");
+  assert.equal(server.engine.stats().slots.busy, 0);
+});

@@ -1,10 +1,15 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
+import { Ajv } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type OpenAI from "openai";
 import { MODEL_ID, postJson, startTestServer, type TestServer } from "./helpers/testServer.js";
 
 const ajv = new Ajv2020({ strict: false });
+const openai = new Ajv({ strict: false });
+openai.addFormat("unixtime", true);
+openai.addSchema(JSON.parse(readFileSync(new URL("../../test/fixtures/openai-schemas.json", import.meta.url), "utf8")), "openai");
 const weatherParameters = {
   type: "object",
   properties: { city: { type: "string" }, unit: { enum: ["c", "f"] }, days: { type: "integer", minimum: 0 } },
@@ -43,6 +48,8 @@ function assertValidCalls(calls: ReadonlyArray<{ id: string; function: { name: s
 
 test("tool_choice required on random weights: every choice is a parsable call to an offered tool, finish_reason tool_calls", async () => {
   const response = await server.client().chat.completions.create({ model: MODEL_ID, messages, tools, tool_choice: "required", n: 4, max_tokens: 60, seed: 3 });
+  const valid = openai.getSchema("openai#/components/schemas/CreateChatCompletionResponse")!;
+  assert.ok(valid(response), openai.errorsText(valid.errors));
   for (const choice of response.choices) {
     assert.equal(choice.finish_reason, "tool_calls");
     assert.equal(choice.message.content, null);

@@ -2,6 +2,15 @@ import { TokenBias, type LlamaGrammarEvaluationState, type LlamaModel, type Sequ
 import type { SamplingParams } from "./types.js";
 
 /**
+ * The bias of a banned token (`logit_bias` -100): low enough that it is never sampled while any other token can be,
+ * but finite. A grammar runs before the bias; had the bias made every token the grammar allows -Infinity (an
+ * output whose grammar now allows only end of sequence, with `</s>` banned), llama.cpp would sample a token the
+ * grammar rejects, and node-llama-cpp 3.22.1 loses that error in its batch dispatch: the generation, and with it
+ * the decode loop, would wait forever. Finite, the least bad allowed token is taken instead.
+ */
+const BANNED = -1e6;
+
+/**
  * node-llama-cpp's sampling options for one generation. `generated` is the list the generation appends its tokens
  * to (the window of the repetition penalties); `grammar` is the generation's own grammar state, if any.
  */
@@ -37,7 +46,7 @@ export function evaluateOptions(
     // TokenBias.set() silently skips end-of-generation tokens, so `logit_bias` on </s> (ban it, or force it) would
     // be ignored; its internal map is written directly instead (node-llama-cpp is pinned; a test guards this).
     const biases = (bias as unknown as { _biases: Map<Token, number> })._biases;
-    for (const [token, value] of sampling.logitBias) biases.set(token as Token, value <= -100 ? -Infinity : value);
+    for (const [token, value] of sampling.logitBias) biases.set(token as Token, value <= -100 ? BANNED : value);
     options.tokenBias = bias;
   }
   return options;
