@@ -97,6 +97,18 @@ describe("n choices", () => {
     assert.equal(response.usage?.prompt_tokens, longTokens + shortTokens);
     assert.equal(response.usage?.completion_tokens, 20);
   });
+
+  test("completions best_of: the n candidates with the highest mean logprob per token, usage counting all of them", async () => {
+    const request = { model: MODEL_ID, prompt: "The keeper climbed the stairs", max_tokens: 6, seed: 21 };
+    const all = await server.client().completions.create({ ...request, n: 4, logprobs: 0 });
+    const mean = (c: (typeof all.choices)[number]): number => c.logprobs!.token_logprobs!.reduce((s: number, v) => s + (v ?? 0), 0) / c.logprobs!.token_logprobs!.length;
+    const ranked = [...all.choices].sort((a, b) => mean(b) - mean(a));
+    const best = await server.client().completions.create({ ...request, n: 2, best_of: 4 });
+    assert.deepEqual(best.choices.map((c) => c.index), [0, 1]);
+    assert.deepEqual(best.choices.map((c) => c.text), ranked.slice(0, 2).map((c) => c.text));
+    assert.equal(best.choices[0]!.logprobs, null, "logprobs only when asked for");
+    assert.equal(best.usage?.completion_tokens, all.usage?.completion_tokens);
+  });
 });
 
 describe("chat logprobs", () => {

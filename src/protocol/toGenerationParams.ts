@@ -35,6 +35,8 @@ export interface CompletionParams extends GenerationParams {
   /** One entry per prompt: text, or token ids. */
   prompts: Array<string | number[]>;
   echo: boolean;
+  /** Completions generated per prompt, of which the `n` with the highest logprob per token are returned. */
+  bestOf: number;
   /** Alternatives per prompt token when the echoed prompt's logprobs are asked for; undefined: none. */
   promptLogprobs: number | undefined;
 }
@@ -187,7 +189,10 @@ function structuredOutput(format: ChatCompletionRequest["response_format"]): Str
 
 /** The engine-side view of a validated text-completion request. */
 export function toCompletionParams(request: CompletionRequest, vocabularySize: number): CompletionParams {
-  if ((request.best_of ?? 1) > 1) throw unsupported("best_of", "'best_of' greater than 1");
+  const n = request.n ?? 1;
+  const bestOf = request.best_of ?? n;
+  if (bestOf < n) throw new InvalidRequestError("'best_of' must be at least 'n'.", "best_of", "invalid_value");
+  if (bestOf > n && request.stream) throw new InvalidRequestError("'best_of' greater than 'n' cannot be streamed.", "best_of", "invalid_value");
   if (request.max_tokens === 0 && !request.echo) {
     throw new InvalidRequestError("'max_tokens' may be 0 only with 'echo': there would be nothing to return.", "max_tokens", "invalid_value");
   }
@@ -207,6 +212,7 @@ export function toCompletionParams(request: CompletionRequest, vocabularySize: n
     ...shared(request, vocabularySize),
     prompts,
     echo: request.echo ?? false,
+    bestOf,
     maxTokens: request.max_tokens ?? DEFAULT_COMPLETION_MAX_TOKENS,
     logprobs: request.logprobs ?? undefined,
     promptLogprobs: request.echo ? (request.logprobs ?? undefined) : undefined,

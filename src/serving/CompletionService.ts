@@ -56,6 +56,9 @@ export class CompletionService {
       promptFilter.push({ prompt_index: index, content_filter_results: contentFilterResults(verdict, moderator.blocks) });
     }
     const n = params.n;
+    // with best_of, more completions run than are returned; each prompt's candidates are ranked by their logprobs
+    const perPrompt = params.bestOf;
+    const generationLogprobs = params.logprobs ?? (perPrompt > n ? 0 : undefined);
     const events = generateChoices(
       engine,
       prompts.map((prompt) => ({
@@ -63,14 +66,14 @@ export class CompletionService {
         maxTokens: prompt.maxTokens,
         sampling: params.sampling,
         stop: params.stop,
-        ...(params.logprobs !== undefined ? { logprobs: params.logprobs } : {}),
+        ...(generationLogprobs !== undefined ? { logprobs: generationLogprobs } : {}),
         ...(params.promptLogprobs !== undefined ? { promptLogprobs: params.promptLogprobs } : {}),
       })),
-      n,
+      perPrompt,
       signal,
     );
-    const echoOf = (index: number): string => prompts[Math.floor(index / n)]!.echo;
-    const promptOf = (index: number): string => prompts[Math.floor(index / n)]!.text;
+    const echoOf = (index: number): string => prompts[Math.floor(index / perPrompt)]!.echo;
+    const promptOf = (index: number): string => prompts[Math.floor(index / perPrompt)]!.text;
     const id = responseId("cmpl");
     const created = unixTime();
     const body = (choices: Choice[], usage?: TextCompletion["usage"], first = false): TextCompletion => ({
@@ -98,7 +101,7 @@ export class CompletionService {
     });
     // the prompt's tokens count once per prompt, however many choices it has
     const usageOf = (usages: ReadonlyArray<GenerationUsage & { index: number }>): GenerationUsage =>
-      sumUsage(usages.map((u) => (u.index % n === 0 ? u : { ...u, promptTokens: 0, cachedTokens: 0 })));
+      sumUsage(usages.map((u) => (u.index % perPrompt === 0 ? u : { ...u, promptTokens: 0, cachedTokens: 0 })));
 
     if (params.stream) {
       const includeUsage = params.includeUsage;
@@ -140,11 +143,11 @@ export class CompletionService {
       return { stream: true, chunks: chunks() };
     }
 
-    const total = prompts.length * n;
+    const total = prompts.length * perPrompt;
     const texts = Array.from({ length: total }, (_, index) => echoOf(index));
     const tokens = Array.from({ length: total }, (): TokenLogprob[] => []);
     const generated = Array.from({ length: total }, (): TokenLogprob[] => []);
-    const choices: Choice[] = [];
+    const candidates: Array<{ index: number; choice: Choice; score: number }> = [];
     const usages: Array<GenerationUsage & { index: number }> = [];
     for await (const event of events) {
       const index = event.index;
@@ -161,11 +164,20 @@ export class CompletionService {
         const all = [...tokens[index]!, ...(withheld ? [] : generated[index]!.map((t) => ({ ...t, offset: t.offset + shift })))];
         const logprobs = params.logprobs === undefined ? null : toCompletionLogprobs(all, 0);
         const filter = contentFilterResults(verdict, moderator.blocks);
-        choices.push(choice(index, withheld ? echo : texts[index]!, withheld ? "content_filter" : event.finishReason, logprobs, filter));
+        const values = generated[index]!.map((t) => t.logprob ?? 0);
+        const score = values.length === 0 ? -Infinity : values.reduce((sum, v) => sum + v, 0) / values.length;
+        candidates.push({ index, choice: choice(index, withheld ? echo : texts[index]!, withheld ? "content_filter" : event.finishReason, logprobs, filter), score });
         usages.push({ ...event.usage, index });
       }
     }
-    choices.sort((a, b) => a.index - b.index);
+    // each prompt's n best candidates (all of them without best_of), numbered prompt × n + rank
+    const choices: Choice[] = prompts.flatMap((_, p) =>
+      candidates
+        .filter((c) => Math.floor(c.index / perPrompt) === p)
+        .sort((a, b) => (perPrompt > n ? b.score - a.score : a.index - b.index))
+        .slice(0, n)
+        .map((c, rank) => ({ ...c.choice, index: p * n + rank })),
+    );
     return { stream: false, response: body(choices, toUsage(usageOf(usages)), true) };
   }
 }

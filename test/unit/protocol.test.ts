@@ -66,7 +66,8 @@ test("parameters that would change the answer but are not implemented yet are re
   rejects(() => toChatParams(schema({ $ref: "#/$defs/missing" }), 32000), "response_format.json_schema.schema.$ref");
   rejects(() => chat({ response_format: { type: "xml" } }), "response_format.type");
   rejects(() => chat({ tools: [{ type: "function" }] }), "tools[0].function");
-  rejects(() => toCompletionParams(parseRequest(completionRequestSchema, { model: "m", prompt: "a", best_of: 2 }), 32000), "best_of");
+  rejects(() => toCompletionParams(parseRequest(completionRequestSchema, { model: "m", prompt: "a", n: 3, best_of: 2 }), 32000), "best_of");
+  rejects(() => toCompletionParams(parseRequest(completionRequestSchema, { model: "m", prompt: "a", best_of: 2, stream: true }), 32000), "best_of");
   rejects(() => toCompletionParams(parseRequest(completionRequestSchema, { model: "m", prompt: "a", suffix: "z" }), 32000), "suffix");
   rejects(() => toChatParams(chat({ logit_bias: { "32000": 1 } }), 32000), "logit_bias");
   rejects(
