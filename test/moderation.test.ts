@@ -83,6 +83,12 @@ describe("moderation, blocking", () => {
     }
     assert.doesNotMatch(text, /fuck/);
     assert.deepEqual(reasons, ["content_filter"]);
+    // once withheld, the generation is halted at the next step: its slot does not run on to max_tokens
+    const long = await server.client().chat.completions.create({ ...request, max_tokens: 400, stream: true, stream_options: { include_usage: true } });
+    let usage;
+    for await (const chunk of long) usage = chunk.usage ?? usage;
+    assert.ok(usage!.completion_tokens < 20, `${usage!.completion_tokens} tokens generated`);
+    assert.equal(server.engine.stats().slots.busy, 0);
     const completion = await server.client().completions.create({ model: MODEL_ID, prompt: "Say", max_tokens: 6, logit_bias: SWEAR, temperature: 0 });
     assert.equal(completion.choices[0]!.finish_reason as string, "content_filter");
     assert.equal(completion.choices[0]!.text, "");

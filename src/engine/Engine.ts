@@ -166,6 +166,7 @@ export class Engine {
         ...(request.logprobs !== undefined ? { logprobs: request.logprobs } : {}),
         ...(request.promptLogprobs !== undefined ? { promptLogprobs: request.promptLogprobs } : {}),
         ...(request.structured ? { close: request.structured.close } : {}),
+        ...(request.halt ? { halt: request.halt } : {}),
         options: (generated) => evaluateOptions(this.model, request.sampling, generated, grammar),
         signal: controller.signal,
         events,

@@ -62,6 +62,8 @@ export interface Job {
   promptLogprobs?: number;
   /** For a structured output: the text that completes the output so far into a whole one. */
   close?: (text: string) => string;
+  /** Aborting it ends the job at the next step boundary as finished ("stop"), not failed. */
+  halt?: AbortSignal;
   /** Sampling options; `generated` is the job's growing list of sampled tokens. */
   options: (generated: readonly Token[]) => SequenceEvaluateOptions;
   /** Aborting it cancels the job wherever it is (queue, prefill, decode). */
@@ -241,11 +243,12 @@ export class Scheduler {
     for (const observer of this.observers) observer(step);
   }
 
-  /** Ends every running job whose request was cancelled (client gone, deadline passed), or all when closing. */
+  /** Ends every running job whose request was cancelled (client gone, deadline passed) or halted, or all when closing. */
   private async endCancelled(): Promise<void> {
     for (const slot of this.slots) {
       const job = slot.running?.job;
       if (job?.signal.aborted) await this.end(slot, abortError(job.signal));
+      else if (job?.halt?.aborted) await this.end(slot, undefined, "stop");
       else if (job && this.closing) await this.end(slot, this.closing);
     }
   }

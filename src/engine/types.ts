@@ -27,6 +27,8 @@ export interface GenerationRequest {
   promptLogprobs?: number;
   /** Constrain the output to a grammar, and close it early enough to stay within `maxTokens`. */
   structured?: StructuredOutput;
+  /** Aborting it ends the generation at the next step as a normal end ("stop", with its usage), not as an error. */
+  halt?: AbortSignal;
 }
 
 /** An output format enforced during sampling. */

@@ -60,6 +60,8 @@ export class ChatCompletionService {
     const promptFilter: PromptFilterResults | undefined = promptVerdict && [
       { prompt_index: 0, content_filter_results: contentFilterResults(promptVerdict, moderator.blocks) },
     ];
+    // a streamed choice whose output the content filter withholds is halted, so its slot is freed at once
+    const halts = params.stream && moderator.blocks ? Array.from({ length: params.n }, () => new AbortController()) : [];
     const events = generateChoices(
       engine,
       [
@@ -75,13 +77,15 @@ export class ChatCompletionService {
       ],
       params.n,
       signal,
+      (index) => halts[index]?.signal,
     );
     const head = { id: responseId("chat"), created: unixTime(), model: request.model };
     const parser = (): ToolCallParser | undefined => (params.toolNames ? new ToolCallParser(params.toolNames) : undefined);
     const wantsLogprobs = params.logprobs !== undefined;
     if (params.stream) {
       const outputs = Array.from({ length: params.n }, () => moderator.stream(promptText));
-      return { stream: true, chunks: streamChunks(events, head, { n: params.n, parser, wantsLogprobs, includeUsage: params.includeUsage, outputs, promptFilter, blocking: moderator.blocks }) };
+      const options = { n: params.n, parser, wantsLogprobs, includeUsage: params.includeUsage, outputs, halts, promptFilter, blocking: moderator.blocks };
+      return { stream: true, chunks: streamChunks(events, head, options) };
     }
     const texts = Array.from({ length: params.n }, () => "");
     const logprobs = Array.from({ length: params.n }, (): TokenLogprob[] => []);
@@ -141,14 +145,15 @@ interface StreamOptions {
   parser: () => ToolCallParser | undefined;
   wantsLogprobs: boolean;
   includeUsage: boolean;
-  /** Each choice's output moderation. */
+  /** Each choice's output moderation, and what halts its generation once it is withheld. */
   outputs: OutputStream[];
+  halts: readonly AbortController[];
   promptFilter: PromptFilterResults | undefined;
   blocking: boolean;
 }
 
 async function* streamChunks(events: AsyncIterable<ChoiceEvent>, head: Head, options: StreamOptions): AsyncGenerator<ChatCompletionChunk, void, void> {
-  const { n, parser, wantsLogprobs, includeUsage, outputs, promptFilter, blocking } = options;
+  const { n, parser, wantsLogprobs, includeUsage, outputs, halts, promptFilter, blocking } = options;
   type Choice = ChatCompletionChunk["choices"][number];
   const chunk = (
     index: number,
@@ -190,7 +195,11 @@ async function* streamChunks(events: AsyncIterable<ChoiceEvent>, head: Head, opt
     const output = outputs[event.index]!;
     if (event.type === "text") {
       // a piece the content filter flags is not sent, nor anything after it
-      if (output.withheld || !(await output.push(event.text))) continue;
+      if (output.withheld) continue;
+      if (!(await output.push(event.text))) {
+        halts[event.index]?.abort();
+        continue;
+      }
       state.logprobs.push(...(event.logprobs ?? []));
       yield* deltas(event.index, state.parser ? state.parser.push(event.text) : event.text === "" ? [] : [{ type: "content", text: event.text }]);
     } else if (event.type === "done") {

@@ -59,6 +59,8 @@ export class CompletionService {
     // with best_of, more completions run than are returned; each prompt's candidates are ranked by their logprobs
     const perPrompt = params.bestOf;
     const generationLogprobs = params.logprobs ?? (perPrompt > n ? 0 : undefined);
+    // a streamed choice whose output the content filter withholds is halted, so its slot is freed at once
+    const halts = params.stream && moderator.blocks ? Array.from({ length: prompts.length * perPrompt }, () => new AbortController()) : [];
     const events = generateChoices(
       engine,
       prompts.map((prompt) => ({
@@ -71,6 +73,7 @@ export class CompletionService {
       })),
       perPrompt,
       signal,
+      (index) => halts[index]?.signal,
     );
     const echoOf = (index: number): string => prompts[Math.floor(index / perPrompt)]!.echo;
     const promptOf = (index: number): string => prompts[Math.floor(index / perPrompt)]!.text;
@@ -129,7 +132,11 @@ export class CompletionService {
             yield chunk(event.index, echo, null, toCompletionLogprobs(event.logprobs, 0));
           } else if (event.type === "text") {
             // a piece the content filter flags is not sent, nor anything after it
-            if (output.withheld || !(await output.push(event.text))) continue;
+            if (output.withheld) continue;
+            if (!(await output.push(event.text))) {
+              halts[event.index]?.abort();
+              continue;
+            }
             const logprobs = wantsLogprobs ? toCompletionLogprobs(event.logprobs ?? [], echo.length) : null;
             yield chunk(event.index, event.text, null, logprobs);
           } else {
