@@ -1,3 +1,5 @@
+import { SchemaError } from "./jsonSchemaGrammar.js";
+
 /**
  * The shortest text that completes `text` — a prefix of a JSON value that `schema` accepts, as the grammar of
  * `jsonSchemaGrammar` lets a model write it — into a whole value that validates: the open string or number
@@ -62,7 +64,7 @@ class Closer {
 
   /** The alternatives of `schema` once `$ref`, `anyOf` / `oneOf`, `enum`, `const` and type lists are resolved. */
   private alternatives(schema: Schema, depth: number): Schema[] {
-    if (depth > MAX_DEPTH) throw new Error("the schema nests too deeply");
+    if (depth > MAX_DEPTH) throw new SchemaError("", "the schema nests too deeply, or requires itself without end, to have a value");
     if (typeof schema === "boolean") return [schema];
     if (typeof schema.$ref === "string") return this.alternatives(this.resolve(schema.$ref), depth + 1);
     if ("const" in schema) return [{ const: schema.const }];

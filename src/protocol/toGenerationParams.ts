@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import { InvalidRequestError } from "../errors/ApiError.js";
 import type { SamplingParams, StructuredOutput } from "../engine/types.js";
-import { closeJson } from "../grammar/closeJson.js";
+import { closeJson, smallestJson } from "../grammar/closeJson.js";
 import { jsonObjectGrammar, jsonSchemaGrammar, SchemaError } from "../grammar/jsonSchemaGrammar.js";
 import { renderToolMessages, type ToolChatMessage } from "../tools/renderToolMessages.js";
 import { toolCallGrammar } from "../tools/toolCallGrammar.js";
@@ -180,6 +180,7 @@ function structuredOutput(format: ChatCompletionRequest["response_format"]): Str
     format.type === "json_object" ? [format.schema, "response_format.schema"] : [format.json_schema.schema ?? {}, "response_format.json_schema.schema"];
   try {
     const grammar = schema === undefined ? jsonObjectGrammar() : jsonSchemaGrammar(schema);
+    smallestJson(schema); // a schema with no value of finite size is refused now, not when an output needs closing
     return { grammar, close: (text) => closeJson(text, schema) };
   } catch (error) {
     if (!(error instanceof SchemaError)) throw error;

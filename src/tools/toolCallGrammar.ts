@@ -13,6 +13,7 @@ export function toolCallGrammar(tools: readonly ToolDefinition[], parallel: bool
   const schema = toolCallSchema(tools);
   const call = (value: string): string => `"${TOOL_CALL_OPEN}" ${value} "${TOOL_CALL_CLOSE}"`;
   const grammar = jsonSchemaGrammar(schema, (value) => (parallel ? `${call(value)} ( "\\n" ${call(value)} )*` : call(value)));
+  smallestJson(schema); // refuses arguments schemas with no value of finite size
   return { grammar, close: (text) => closeToolCalls(text, schema) };
 }
 

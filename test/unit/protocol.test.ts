@@ -64,6 +64,11 @@ test("parameters that would change the answer but are not implemented yet are re
   rejects(() => toChatParams(schema({ type: "object", properties: { code: { type: "string", pattern: "^[A-Z]+$" } } }), 32000), "response_format.json_schema.schema.properties.code.pattern");
   rejects(() => toChatParams(schema({ allOf: [{ type: "string" }] }), 32000), "response_format.json_schema.schema.allOf");
   rejects(() => toChatParams(schema({ $ref: "#/$defs/missing" }), 32000), "response_format.json_schema.schema.$ref");
+  // a schema whose every value contains another one: no output could ever be whole
+  const endless = { $defs: { node: { type: "object", properties: { next: { $ref: "#/$defs/node" } }, required: ["next"] } }, $ref: "#/$defs/node" };
+  rejects(() => toChatParams(schema(endless), 32000), "response_format.json_schema.schema");
+  const tool = (parameters: unknown) => ({ type: "function", function: { name: "f", parameters } });
+  rejects(() => toChatParams(chat({ tools: [tool(endless)], tool_choice: "required" }), 32000), "tools");
   rejects(() => chat({ response_format: { type: "xml" } }), "response_format.type");
   rejects(() => chat({ tools: [{ type: "function" }] }), "tools[0].function");
   rejects(() => toCompletionParams(parseRequest(completionRequestSchema, { model: "m", prompt: "a", n: 3, best_of: 2 }), 32000), "best_of");
