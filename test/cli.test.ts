@@ -39,6 +39,25 @@ test("hermes serve --demo prints a ready line with the URL; the hosted API's exa
   }
 });
 
+test("hermes chat: each input line is a turn answered in a stream, the conversation is the next prompt, /reset clears it", async () => {
+  const child = spawn(process.execPath, [bin, "chat", "--demo", "--max-tokens", "6", "--seed", "3"], { stdio: ["pipe", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  child.stdin.end("Hello there\nTell me more\n/reset\nHello there\n");
+  assert.equal(await new Promise((resolve) => child.once("exit", resolve)), 0);
+  const turns = [...stderr.matchAll(/\[(\d+) prompt tokens \((\d+) cached\), (\d+) generated, [\d.]+ tok\/s\]/g)].map((m) => m.slice(1).map(Number));
+  assert.equal(turns.length, 3, stderr);
+  assert.ok(turns.every(([, , generated]) => generated === 6));
+  assert.ok(turns[1]![0]! > turns[0]![0]! + 6, "the second turn's prompt holds the first question and answer");
+  assert.equal(turns[2]![0], turns[0]![0], "after /reset the conversation starts over");
+  assert.match(stderr, /\(conversation cleared\)/);
+  // the same seed, the same first question: the same answer after the reset
+  const answers = stdout.split("\n").filter((line) => line !== "");
+  assert.equal(answers.length >= 3 ? answers[0] : "", answers.at(-1));
+});
+
 test("hermes synth writes a model of the requested shape and type", async () => {
   const dir = mkdtempSync(join(os.tmpdir(), "hermes-synth-"));
   try {
@@ -75,6 +94,8 @@ const badCalls: Array<[string[], RegExp]> = [
   [["eval", "--model", bin, "--tasks", "gpt4all", "--data", "/nonexistent-eval-data"], /data directory not found/],
   [["eval", "--model", bin, "--tasks", "winogrande", "--data", "/tmp", "--limit", "0"], /--limit must be a positive integer/],
   [["eval", "--model", bin, "--tasks", "winogrande", "--data", "/tmp"], /no data for winogrande: expected \/tmp\/allenai__winogrande/],
+  [["chat"], /give either --model FILE or --demo/],
+  [["chat", "--demo", "--temperature", "3"], /--temperature must be a number from 0 to 2/],
   [["frobnicate"], /unknown command 'frobnicate'/],
 ];
 

@@ -1,10 +1,12 @@
 import { benchCommand, benchUsage } from "./benchCommand.js";
+import { chatCommand, chatUsage } from "./chatCommand.js";
 import { evalCommand, evalUsage } from "./evalCommand.js";
 import { serveCommand, serveUsage } from "./serveCommand.js";
 import { synthCommand, synthUsage } from "./synthCommand.js";
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   serve: serveCommand,
+  chat: chatCommand,
   synth: synthCommand,
   bench: benchCommand,
   eval: evalCommand,
@@ -13,6 +15,8 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
 const usage = `hermes <command> [options]
 
 ${serveUsage}
+
+${chatUsage}
 
 ${synthUsage}
 

@@ -1,19 +1,16 @@
-import { existsSync, mkdirSync, renameSync } from "node:fs";
-import os from "node:os";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Embedder } from "../engine/Embedder.js";
 import { DEFAULT_PREFILL_CHUNK, Engine } from "../engine/Engine.js";
-import { synthesizeLlamaModel } from "../gguf/synthesizeLlamaModel.js";
 import { GuardClassifier } from "../moderation/GuardClassifier.js";
 import { jailbreakCheck } from "../moderation/jailbreakCheck.js";
 import { moderationModes, Moderator, type ModerationMode } from "../moderation/Moderator.js";
 import { profanityCheck } from "../moderation/profanityCheck.js";
 import { startServer } from "../server/startServer.js";
-import { ServedModel } from "../serving/ServedModel.js";
 import { servedModelIds } from "../serving/servedModelIds.js";
 import { chatFormats, type ChatFormat } from "../templates/ChatTemplate.js";
-import { resolveChatTemplate } from "../templates/resolveChatTemplate.js";
+import { demoModel } from "./demoModel.js";
+import { loadServedModel } from "./loadServedModel.js";
 import { ProgressBar } from "./ProgressBar.js";
 
 export const serveUsage = `hermes serve --model FILE.gguf [options]
@@ -103,7 +100,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (moderationPath !== undefined && !existsSync(moderationPath)) throw new Error(`moderation model file not found: ${moderationPath}`);
 
   const progress = new ProgressBar(`loading ${modelPath}`);
-  const engine = await Engine.load({
+  const served = await loadServedModel({
     modelPath,
     parallel,
     ...(contextSize !== undefined ? { contextSize } : {}),
@@ -111,19 +108,12 @@ export async function serveCommand(args: string[]): Promise<number> {
     queue: { maxQueue, queueTimeoutMs: queueTimeout * 1000 },
     ...(prefillChunk !== undefined ? { prefillChunk } : {}),
     onLoadProgress: (fraction) => progress.update(fraction),
-  });
-  const info = engine.info;
-  const template = resolveChatTemplate({
-    ...(chatFormat !== undefined ? { requested: chatFormat as ChatFormat } : {}),
-    ...(info.chatTemplate !== undefined ? { ggufTemplate: info.chatTemplate } : {}),
-    specialTokens: { bos: info.bosText, eos: info.eosText },
-  });
-  const ids = servedModelIds({
+    ...(chatFormat !== undefined ? { chatFormat: chatFormat as ChatFormat } : {}),
     ...(values["model-alias"] !== undefined ? { alias: values["model-alias"] } : {}),
-    name: info.name,
-    path: modelPath,
-    ...(values.demo ? { extra: [DEMO_HOSTED_ID] } : {}),
+    ...(values.demo ? { extraIds: [DEMO_HOSTED_ID] } : {}),
   });
+  const { engine, template, ids } = served;
+  const info = engine.info;
   const apiKey = values["api-key"] ?? process.env.HERMES_API_KEY;
   const embedder = embeddingPath === undefined ? undefined : await Embedder.load({ modelPath: embeddingPath, ...(threads !== undefined ? { threads } : {}) });
   // the moderation model gets an engine of its own: one slot, its requests queue there, never in the served model's
@@ -133,7 +123,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       : await Engine.load({ modelPath: moderationPath, parallel: 1, contextSize: 4096, ...(threads !== undefined ? { threads } : {}) });
   const moderator = new Moderator(moderationMode, [profanityCheck, jailbreakCheck, ...(guard ? [new GuardClassifier(guard)] : [])]);
   const server = await startServer({
-    model: new ServedModel(engine, template, ids),
+    model: served,
     moderator,
     ...(embedder ? { embeddingModel: { embedder, ids: servedModelIds({ name: embedder.info.name, path: embeddingPath! }) } } : {}),
     host: values.host,
@@ -156,17 +146,4 @@ export async function serveCommand(args: string[]): Promise<number> {
   await embedder?.dispose();
   await guard?.dispose();
   return 0;
-}
-
-/** Generates (once per temp dir) the tiny demo model. */
-function demoModel(): string {
-  const dir = join(os.tmpdir(), "hermes-serve");
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, "demo-tiny-f32-v1.gguf");
-  if (!existsSync(path)) {
-    synthesizeLlamaModel({ shape: "tiny", type: "f32", out: `${path}.${process.pid}`, seed: 1, name: "hermes-demo" });
-    // rename into place so a concurrent start never loads a half-written file
-    renameSync(`${path}.${process.pid}`, path);
-  }
-  return path;
 }

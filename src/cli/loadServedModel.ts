@@ -1,0 +1,29 @@
+import { Engine, type EngineOptions } from "../engine/Engine.js";
+import { ServedModel } from "../serving/ServedModel.js";
+import { servedModelIds } from "../serving/servedModelIds.js";
+import type { ChatFormat } from "../templates/ChatTemplate.js";
+import { resolveChatTemplate } from "../templates/resolveChatTemplate.js";
+
+/**
+ * Loads a GGUF as the CLI commands serve it: its engine, its prompt format (`chatFormat`, else the GGUF's template,
+ * else Alpaca) and the names it answers to.
+ */
+export async function loadServedModel(
+  options: EngineOptions & { chatFormat?: ChatFormat; alias?: string; extraIds?: readonly string[] },
+): Promise<ServedModel> {
+  const { chatFormat, alias, extraIds, ...engineOptions } = options;
+  const engine = await Engine.load(engineOptions);
+  try {
+    const info = engine.info;
+    const template = resolveChatTemplate({
+      ...(chatFormat !== undefined ? { requested: chatFormat } : {}),
+      ...(info.chatTemplate !== undefined ? { ggufTemplate: info.chatTemplate } : {}),
+      specialTokens: { bos: info.bosText, eos: info.eosText },
+    });
+    const ids = servedModelIds({ ...(alias !== undefined ? { alias } : {}), name: info.name, path: options.modelPath, ...(extraIds ? { extra: extraIds } : {}) });
+    return new ServedModel(engine, template, ids);
+  } catch (error) {
+    await engine.dispose();
+    throw error;
+  }
+}
