@@ -187,6 +187,7 @@ describe("chat logprobs", () => {
     const stream = await server.client().chat.completions.create({ ...request, stream: true });
     const streamed: unknown[] = [];
     for await (const chunk of stream) {
+      validate("CreateChatCompletionStreamResponse", chunk);
       const choice = chunk.choices[0];
       if (!choice?.delta.content) {
         assert.equal(choice?.logprobs ?? null, null);

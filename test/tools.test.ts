@@ -84,7 +84,9 @@ test("streamed calls: the first fragment has the id and name, the arguments foll
   const calls: Array<{ id: string; function: { name: string; arguments: string } }> = [];
   const finishReasons: string[] = [];
   let first = true;
+  const validChunk = openai.getSchema("openai#/components/schemas/CreateChatCompletionStreamResponse")!;
   for await (const chunk of stream) {
+    assert.ok(validChunk(chunk), `${openai.errorsText(validChunk.errors)}\n${JSON.stringify(chunk)}`);
     const choice = chunk.choices[0]!;
     if (first) assert.equal(choice.delta.role, "assistant");
     first = false;
