@@ -1,9 +1,13 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { after, before, test } from "node:test";
+import os from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
 import { Ajv } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type OpenAI from "openai";
+import { synthesizeLlamaModel } from "../src/gguf/synthesizeLlamaModel.js";
+import { resolveChatTemplate } from "../src/templates/resolveChatTemplate.js";
 import { MODEL_ID, postJson, startTestServer, type TestServer } from "./helpers/testServer.js";
 
 const ajv = new Ajv2020({ strict: false });
@@ -141,4 +145,48 @@ test("inconsistent tool requests are a 400 naming the parameter", async () => {
   );
   await expect400({ tools, response_format: { type: "json_object" } }, "response_format");
   assert.equal(server.engine.stats().slots.busy, 0);
+});
+
+describe("a GGUF whose chat template renders tools itself", () => {
+  let templated: TestServer;
+  const chatTemplate = readFileSync(new URL("../../test/fixtures/hermes-tools-template.jinja", import.meta.url), "utf8");
+  before(async () => {
+    const path = join(os.tmpdir(), `hermes-serve-test-${process.pid}`, "tiny-tools-template.gguf");
+    synthesizeLlamaModel({ shape: "tiny", type: "f32", out: path, seed: 1, name: "tiny-tools", chatTemplate });
+    templated = await startTestServer({ parallel: 2, modelPath: path });
+  });
+  after(async () => {
+    await templated.close();
+  });
+
+  test("gets the tools, calls and results through its own template; forced calls still parse", async () => {
+    const client = templated.client();
+    const plain = await client.chat.completions.create({ model: "tiny-tools", messages, max_tokens: 2 });
+    const offered = await client.chat.completions.create({ model: "tiny-tools", messages, tools, max_tokens: 2 });
+    // exactly the template's own rendering (tools in OpenAI's form), not our tools block
+    const template = resolveChatTemplate({ ggufTemplate: chatTemplate, specialTokens: { bos: "<s>", eos: "</s>" } });
+    const definitions = [
+      { name: "get_weather", description: "The weather in a city", parameters: weatherParameters },
+      { name: "ping", description: "Checks the connection" },
+    ];
+    const promptTokens = (rendered: { text: string }): number => templated.engine.promptTokens(rendered.text, true).length;
+    assert.equal(offered.usage!.prompt_tokens, promptTokens(template.renderWithTools!(messages, definitions)));
+    assert.equal(plain.usage!.prompt_tokens, promptTokens(template.render(messages)));
+    const forced = await client.chat.completions.create({ model: "tiny-tools", messages, tools, tool_choice: "required", max_tokens: 60, seed: 3 });
+    assertValidCalls(forced.choices[0]!.message.tool_calls as Array<{ id: string; function: { name: string; arguments: string } }>);
+    // a follow-up with the call and its result renders through the template (a tool role it knows)
+    const call = forced.choices[0]!.message.tool_calls![0]! as { id: string; type: "function"; function: { name: string; arguments: string } };
+    const followUp = await client.chat.completions.create({
+      model: "tiny-tools",
+      messages: [...messages, { role: "assistant", content: null, tool_calls: [call] }, { role: "tool", tool_call_id: call.id, content: "sunny" }],
+      tools,
+      max_tokens: 2,
+    });
+    const history = [
+      ...messages,
+      { role: "assistant" as const, content: "", toolCalls: [{ id: call.id, name: call.function.name, arguments: call.function.arguments }] },
+      { role: "tool" as const, content: "sunny", toolCallId: call.id },
+    ];
+    assert.equal(followUp.usage!.prompt_tokens, promptTokens(template.renderWithTools!(history, definitions)));
+  });
 });

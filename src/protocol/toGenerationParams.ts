@@ -3,10 +3,8 @@ import { InvalidRequestError } from "../errors/ApiError.js";
 import type { SamplingParams, StructuredOutput } from "../engine/types.js";
 import { closeJson, smallestJson } from "../grammar/closeJson.js";
 import { jsonObjectGrammar, jsonSchemaGrammar, SchemaError } from "../grammar/jsonSchemaGrammar.js";
-import { renderToolMessages, type ToolChatMessage } from "../tools/renderToolMessages.js";
 import { toolCallGrammar } from "../tools/toolCallGrammar.js";
-import type { ToolDefinition } from "../tools/types.js";
-import type { ChatMessage } from "../templates/ChatTemplate.js";
+import type { ToolChatMessage, ToolDefinition } from "../tools/types.js";
 import type { ChatCompletionRequest, ChatRequestMessage, CompletionRequest } from "./requests.js";
 
 /** What both endpoints ask of a generation, in engine terms. */
@@ -24,7 +22,10 @@ export interface GenerationParams {
 }
 
 export interface ChatParams extends GenerationParams {
-  messages: ChatMessage[];
+  /** The messages as they came (text flattened; tool calls and results kept), for the service to render. */
+  messages: ToolChatMessage[];
+  /** The tools offered to the model (none with `tool_choice: "none"`). */
+  tools: ToolDefinition[];
   /** `response_format` json_object / json_schema, or calls forced by `tool_choice`: the grammar the output is sampled under. */
   structured: StructuredOutput | undefined;
   /** The functions whose calls are parsed out of the output (tools offered and `tool_choice` not "none"). */
@@ -130,7 +131,8 @@ export function toChatParams(request: ChatCompletionRequest, vocabularySize: num
   }
   return {
     ...shared(request, vocabularySize),
-    messages: renderToolMessages(messages, tools.offered),
+    messages,
+    tools: tools.offered,
     maxTokens: request.max_completion_tokens ?? request.max_tokens ?? undefined,
     logprobs: request.logprobs ? (request.top_logprobs ?? 0) : undefined,
     structured: tools.structured ?? structuredOutput(request.response_format),

@@ -19,6 +19,7 @@ import {
   type ToolCallWire,
 } from "../protocol/responses.js";
 import { toChatParams } from "../protocol/toGenerationParams.js";
+import { renderToolMessages } from "../tools/renderToolMessages.js";
 import { ToolCallParser, type ToolOutputEvent } from "../tools/ToolCallParser.js";
 import { generateChoices, type ChoiceEvent } from "./generateChoices.js";
 import type { ServedModel } from "./ServedModel.js";
@@ -45,7 +46,14 @@ export class ChatCompletionService {
     this.model.resolve(request.model);
     const engine = this.model.engine;
     const params = toChatParams(request, engine.info.vocabularySize);
-    const prompt = this.model.template.render(params.messages);
+    const template = this.model.template;
+    // a template that renders tools itself gets them, and the calls and results, as they came; any other reads them
+    // in our own format, written into its three roles
+    const usesTools = params.tools.length > 0 || params.messages.some((m) => m.role === "tool" || m.toolCalls !== undefined);
+    const prompt =
+      template.renderWithTools && usesTools
+        ? template.renderWithTools(params.messages, params.tools)
+        : template.render(renderToolMessages(params.messages, params.tools));
     const promptTokens = engine.promptTokens(prompt.text, prompt.parseSpecial);
     const maxTokens = engine.completionBudget(
       promptTokens.length,

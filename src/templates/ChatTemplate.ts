@@ -1,3 +1,5 @@
+import type { ToolChatMessage, ToolDefinition } from "../tools/types.js";
+
 /** A chat message after protocol validation: content already flattened to text. */
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
@@ -20,4 +22,9 @@ export type ChatFormat = (typeof chatFormats)[number];
 export interface ChatTemplate {
   readonly format: ChatFormat;
   render(messages: readonly ChatMessage[]): RenderedPrompt;
+  /**
+   * Present when the template renders tools itself (a GGUF template that reads `tools`): the messages as they
+   * came, tool calls and `tool` results included, and the tools offered.
+   */
+  renderWithTools?(messages: readonly ToolChatMessage[], tools: readonly ToolDefinition[]): RenderedPrompt;
 }

@@ -1,16 +1,5 @@
 import type { ChatMessage } from "../templates/ChatTemplate.js";
-import { TOOL_CALL_CLOSE, TOOL_CALL_OPEN, type ToolCall, type ToolDefinition } from "./types.js";
-
-/** A chat message as the API receives it, tool calls and tool results included. */
-export interface ToolChatMessage {
-  role: "system" | "user" | "assistant" | "tool";
-  content: string;
-  name?: string;
-  /** An assistant's calls. */
-  toolCalls?: Array<ToolCall & { id: string }>;
-  /** A tool result: the call it answers. */
-  toolCallId?: string;
-}
+import { TOOL_CALL_CLOSE, TOOL_CALL_OPEN, type ToolChatMessage, type ToolDefinition } from "./types.js";
 
 /**
  * Messages in the three roles every chat format has. The tools (when offered) are described in the system message,
@@ -49,7 +38,8 @@ export function renderToolMessages(messages: readonly ToolChatMessage[], tools: 
   return out;
 }
 
-function parseArguments(text: string): unknown {
+/** A call's arguments as the JSON value they hold (as they were sent, when they are not JSON). */
+export function parseArguments(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

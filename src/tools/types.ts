@@ -12,6 +12,17 @@ export interface ToolCall {
   arguments: string;
 }
 
+/** A chat message as the API receives it, tool calls and tool results included. */
+export interface ToolChatMessage {
+  role: "system" | "user" | "assistant" | "tool";
+  content: string;
+  name?: string;
+  /** An assistant's calls. */
+  toolCalls?: Array<ToolCall & { id: string }>;
+  /** A tool result: the call it answers. */
+  toolCallId?: string;
+}
+
 /** The markers a call is written between, one call per pair, calls separated by a newline. */
 export const TOOL_CALL_OPEN = "<tool_call>";
 export const TOOL_CALL_CLOSE = "</tool_call>";

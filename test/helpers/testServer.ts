@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
+import { loadServedModel } from "../../src/cli/loadServedModel.js";
 import { Embedder } from "../../src/engine/Embedder.js";
 import { Engine } from "../../src/engine/Engine.js";
 import { GuardClassifier } from "../../src/moderation/GuardClassifier.js";
@@ -10,10 +11,8 @@ import { Moderator, type ModerationMode } from "../../src/moderation/Moderator.j
 import { profanityCheck } from "../../src/moderation/profanityCheck.js";
 import { synthesizeLlamaModel } from "../../src/gguf/synthesizeLlamaModel.js";
 import { startServer } from "../../src/server/startServer.js";
-import { ServedModel } from "../../src/serving/ServedModel.js";
 import { servedModelIds } from "../../src/serving/servedModelIds.js";
 import type { ChatFormat } from "../../src/templates/ChatTemplate.js";
-import { resolveChatTemplate } from "../../src/templates/resolveChatTemplate.js";
 
 export const MODEL_ID = "nous-hermes-llama2-13b-test";
 
@@ -45,6 +44,8 @@ export async function startTestServer(
     queue?: { maxQueue?: number; queueTimeoutMs?: number };
     prefillChunk?: number;
     requestTimeoutMs?: number;
+    /** Another GGUF to serve (default: the tiny test model). */
+    modelPath?: string;
     /** A GGUF served for embeddings only, as `--embedding-model`. */
     embeddingModelPath?: string;
     /** `--moderation` (default report) and `--moderation-model`. */
@@ -52,24 +53,23 @@ export async function startTestServer(
     moderationModelPath?: string;
   } = {},
 ): Promise<TestServer> {
-  const modelPath = tinyModelPath();
-  const engine = await Engine.load({
+  const modelPath = options.modelPath ?? tinyModelPath();
+  // loaded as `hermes serve` loads it: the GGUF's own chat template when it has one, else Alpaca
+  const model = await loadServedModel({
     modelPath,
     parallel: options.parallel ?? 2,
     threads: 1,
     ...(options.queue !== undefined ? { queue: options.queue } : {}),
     ...(options.contextSize !== undefined ? { contextSize: options.contextSize } : {}),
     ...(options.prefillChunk !== undefined ? { prefillChunk: options.prefillChunk } : {}),
+    ...(options.chatFormat !== undefined ? { chatFormat: options.chatFormat } : {}),
   });
-  const template = resolveChatTemplate({
-    ...(options.chatFormat !== undefined ? { requested: options.chatFormat } : {}),
-    specialTokens: { bos: engine.info.bosText, eos: engine.info.eosText },
-  });
+  const engine = model.engine;
   const embedder = options.embeddingModelPath === undefined ? undefined : await Embedder.load({ modelPath: options.embeddingModelPath, threads: 1 });
   const guard = options.moderationModelPath === undefined ? undefined : await Engine.load({ modelPath: options.moderationModelPath, parallel: 1, contextSize: 1024, threads: 1 });
   const moderator = new Moderator(options.moderation ?? "report", [profanityCheck, jailbreakCheck, ...(guard ? [new GuardClassifier(guard)] : [])]);
   const server = await startServer({
-    model: new ServedModel(engine, template, servedModelIds({ name: engine.info.name, path: modelPath })),
+    model,
     moderator,
     ...(embedder ? { embeddingModel: { embedder, ids: servedModelIds({ name: embedder.info.name, path: options.embeddingModelPath! }) } } : {}),
     host: "127.0.0.1",

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import type { ChatMessage } from "../../src/templates/ChatTemplate.js";
 import { resolveChatTemplate } from "../../src/templates/resolveChatTemplate.js";
@@ -82,4 +83,23 @@ test("choice: --chat-format beats the GGUF's template, which beats the Alpaca de
   assert.equal(resolveChatTemplate({ ggufTemplate: zephyrLike, specialTokens: tokens }).format, "jinja");
   assert.equal(resolveChatTemplate({ specialTokens: tokens }).format, "alpaca");
   assert.throws(() => resolveChatTemplate({ requested: "jinja", specialTokens: tokens }), /chat_template/);
+});
+
+test("jinja with tools: a template that reads `tools` renders them, the assistant's calls and the tool results itself", () => {
+  const source = readFileSync(new URL("../../../test/fixtures/hermes-tools-template.jinja", import.meta.url), "utf8");
+  const chat = resolveChatTemplate({ ggufTemplate: source, specialTokens: tokens });
+  assert.ok(chat.renderWithTools);
+  const text = chat.renderWithTools(
+    [
+      { role: "user", content: "Weather?" },
+      { role: "assistant", content: "", toolCalls: [{ id: "call_1", name: "get_weather", arguments: '{"city":"Oslo"}' }] },
+      { role: "tool", content: "4 C", toolCallId: "call_1" },
+    ],
+    [{ name: "get_weather", parameters: { type: "object" } }],
+  ).text;
+  assert.ok(text.startsWith('<|im_start|>system\nYou may call these functions: <tools>{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}</tools>'));
+  assert.ok(text.includes('<|im_start|>assistant\n<tool_call>{"name": "get_weather", "arguments": {"city": "Oslo"}}</tool_call><|im_end|>'));
+  assert.ok(text.includes("<|im_start|>user\n<tool_response>\n4 C\n</tool_response><|im_end|>\n<|im_start|>assistant\n"));
+  // a template that does not read `tools` leaves them to our own format
+  assert.equal(resolveChatTemplate({ ggufTemplate: zephyrLike, specialTokens: tokens }).renderWithTools, undefined);
 });
