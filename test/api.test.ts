@@ -1,21 +1,9 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import llamaTokenizer from "llama-tokenizer-js";
-import { Ajv } from "ajv";
 import { API_PREFIXES } from "../src/server/createApp.js";
+import { assertOpenAiShape as validate } from "./helpers/assertOpenAiShape.js";
 import { MODEL_ID, postJson, readSseEvents, startTestServer, type TestServer } from "./helpers/testServer.js";
-
-const schemas = JSON.parse(readFileSync(new URL("../../test/fixtures/openai-schemas.json", import.meta.url), "utf8"));
-const ajv = new Ajv({ strict: false, allErrors: true });
-ajv.addFormat("unixtime", true);
-ajv.addFormat("date", true);
-ajv.addSchema(schemas, "openai");
-const validate = (name: string, value: unknown): void => {
-  const check = ajv.getSchema(`openai#/components/schemas/${name}`);
-  assert.ok(check, name);
-  assert.ok(check(value), `${name}: ${ajv.errorsText(check.errors)}\n${JSON.stringify(value)}`);
-};
 
 const messages = [
   { role: "system" as const, content: "Act like you are a helpful assistant." },

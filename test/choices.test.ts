@@ -1,18 +1,8 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import { Ajv } from "ajv";
 import { getLlama, LlamaLogLevel, type Token } from "node-llama-cpp";
+import { assertOpenAiShape as validate } from "./helpers/assertOpenAiShape.js";
 import { MODEL_ID, startTestServer, tinyModelPath, type TestServer } from "./helpers/testServer.js";
-
-const schemas = JSON.parse(readFileSync(new URL("../../test/fixtures/openai-schemas.json", import.meta.url), "utf8"));
-const ajv = new Ajv({ strict: false, allErrors: true });
-ajv.addFormat("unixtime", true);
-ajv.addSchema(schemas, "openai");
-const validate = (name: string, value: unknown): void => {
-  const check = ajv.getSchema(`openai#/components/schemas/${name}`)!;
-  assert.ok(check(value), `${name}: ${ajv.errorsText(check.errors)}\n${JSON.stringify(value)}`);
-};
 
 const messages = [{ role: "user" as const, content: "Write a story about a lighthouse keeper." }];
 const utf8 = (bytes: number[]): string => Buffer.from(bytes).toString("utf8");

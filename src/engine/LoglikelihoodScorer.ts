@@ -1,6 +1,5 @@
 import os from "node:os";
 import {
-  type ControlledEvaluateInputItem,
   type Llama,
   type LlamaContext,
   type LlamaContextSequence,
@@ -8,6 +7,7 @@ import {
   type Token,
 } from "node-llama-cpp";
 import { copySequencePrefix } from "./copySequencePrefix.js";
+import { rawLogprobRequest, readRawLogprobs } from "./rawLogprobs.js";
 import { loadLlama } from "./loadLlama.js";
 
 export interface ContinuationScore {
@@ -141,32 +141,15 @@ export class LoglikelihoodScorer {
   }
 
   private async scoreBranch(branch: LlamaContextSequence, last: Token, continuation: readonly number[]): Promise<ContinuationScore> {
-    // position i's output predicts token i + 1: ask for the target's logit, the argmax's (the greedy token) and the
-    // normaliser Σ exp(l − l_max); logprob = l_target − l_max − ln Σ exp(l − l_max)
-    const input = [last, ...continuation.slice(0, -1)].map(
-      (token, i): ControlledEvaluateInputItem => [
-        token as Token,
-        {
-          generateNext: {
-            token: true,
-            totalLogitWeight: true,
-            logits: { filter: { tokens: [continuation[i]! as Token], includeSelected: true } },
-            options: { temperature: 0 },
-          },
-        },
-      ],
-    );
+    // position i's output predicts token i + 1
+    const input = [last, ...continuation.slice(0, -1)].map((token, i) => rawLogprobRequest(token as Token, continuation[i]! as Token));
     const outputs = await branch.controlledEvaluate(input);
     let logprob = 0;
     let greedy = true;
     continuation.forEach((target, i) => {
-      const next = outputs[i]?.next;
-      const chosen = next?.token;
-      const logits = next?.logits;
-      const weight = next?.totalLogitWeight;
-      if (chosen == null || logits === undefined || weight === undefined) throw new Error("the engine returned no logits");
-      logprob += logits.get(target as Token)! - logits.get(chosen)! - Math.log(weight);
-      greedy &&= chosen === target;
+      const scores = readRawLogprobs(outputs[i]);
+      logprob += scores.logprob(target as Token);
+      greedy &&= scores.greedy === target;
     });
     return { logprob, greedy };
   }

@@ -11,6 +11,7 @@ import { copySequencePrefix } from "./copySequencePrefix.js";
 import { EventChannel } from "./EventChannel.js";
 import { nextPhase, type SlotPhase } from "./nextPhase.js";
 import { pickSlot } from "./pickSlot.js";
+import { rawLogprobRequest, readRawLogprobs } from "./rawLogprobs.js";
 import { planStep, type StepItem } from "./planStep.js";
 import { StopMatcher } from "./StopMatcher.js";
 import type { TokenPieces } from "./TokenPieces.js";
@@ -371,8 +372,11 @@ export class Scheduler {
     const closing = running.job.close!(running.text);
     // whole already: the grammar lets only end of sequence follow
     if (closing === "") return running.completionTokens >= running.job.maxTokens ? "length" : undefined;
+    const remaining = running.job.maxTokens - running.completionTokens;
+    // a token holds at least one byte: most steps need no tokenization to know there is room
+    if (remaining > Buffer.byteLength(closing) + CLOSING_MARGIN) return undefined;
     const needed = this.model.tokenize(closing).length;
-    if (running.job.maxTokens - running.completionTokens > needed + CLOSING_MARGIN) return undefined;
+    if (remaining > needed + CLOSING_MARGIN) return undefined;
     running.closing = closing;
     running.completionTokens += needed;
     return "length";
@@ -390,9 +394,7 @@ export class Scheduler {
 
   /**
    * Evaluates `tokens`, the next part of a prompt, reading at each position the raw model's logprob of the prompt's
-   * next token and of the `promptLogprobs` most likely tokens: the target's logit, the argmax's (the greedy
-   * token) and the normaliser Σ exp(l − l_max) give logprob = l − l_max − ln Σ exp(l − l_max), with no full
-   * vocabulary transfer.
+   * next token and of the `promptLogprobs` most likely tokens (`rawLogprobs.ts`: no full vocabulary transfer).
    */
   private async scorePrompt(sequence: LlamaContextSequence, running: Running, tokens: readonly Token[]): Promise<void> {
     const prompt = running.job.prompt;
@@ -400,23 +402,15 @@ export class Scheduler {
     const start = running.evaluated;
     const input = tokens.map((token, j): ControlledEvaluateInputItem => {
       const target = prompt[start + j + 1];
-      if (target === undefined) return token;
-      const filter = { tokens: [target], includeSelected: true, ...(top > 1 ? { includeTop: top } : {}) };
-      return [token, { generateNext: { token: true, totalLogitWeight: true, logits: { filter }, options: { temperature: 0 } } }];
+      return target === undefined ? token : rawLogprobRequest(token, target, top);
     });
     const outputs = await sequence.controlledEvaluate(input);
     tokens.forEach((_, j) => {
       const target = prompt[start + j + 1];
       if (target === undefined) return;
-      const next = outputs[j]?.next;
-      const logits = next?.logits;
-      if (next?.token == null || logits === undefined || next.totalLogitWeight === undefined) throw new Error("the engine returned no logits");
-      const normaliser = logits.get(next.token)! + Math.log(next.totalLogitWeight);
-      const alternatives = [...logits]
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, top)
-        .map(([token, logit]): TokenAlternative => ({ token, ...this.pieces.piece(token), logprob: clampLogprob(logit - normaliser) }));
-      this.recordPromptToken(running, target, clampLogprob(logits.get(target)! - normaliser), alternatives);
+      const scores = readRawLogprobs(outputs[j]);
+      const alternatives = scores.top(top).map(([token, logprob]): TokenAlternative => ({ token, ...this.pieces.piece(token), logprob: clampLogprob(logprob) }));
+      this.recordPromptToken(running, target, clampLogprob(scores.logprob(target)), alternatives);
     });
   }
 

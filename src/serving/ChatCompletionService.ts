@@ -1,13 +1,10 @@
 import type { GenerationUsage, TokenLogprob } from "../engine/types.js";
-import { ContentFilterError } from "../errors/ApiError.js";
 import { isFlagged } from "../moderation/ModerationVerdict.js";
 import type { Moderator, OutputStream } from "../moderation/Moderator.js";
 import type { ChatCompletionRequest } from "../protocol/requests.js";
 import {
   contentFilterResults,
-  findings,
   responseId,
-  sumUsage,
   SYSTEM_FINGERPRINT,
   toChatLogprobs,
   toolCallId,
@@ -21,7 +18,9 @@ import {
 import { toChatParams } from "../protocol/toGenerationParams.js";
 import { renderToolMessages } from "../tools/renderToolMessages.js";
 import { ToolCallParser, type ToolOutputEvent } from "../tools/ToolCallParser.js";
+import { choicesUsage } from "./choicesUsage.js";
 import { generateChoices, type ChoiceEvent } from "./generateChoices.js";
+import { moderatePrompts } from "./moderatePrompts.js";
 import type { ServedModel } from "./ServedModel.js";
 import { started } from "./started.js";
 
@@ -63,11 +62,7 @@ export class ChatCompletionService {
     // the client's messages (tool results included), not the system's, are what the prompt moderation judges
     const promptText = params.messages.flatMap((m) => (m.role === "system" ? [] : [m.content])).join("\n");
     const moderator = this.moderator;
-    const promptVerdict = await moderator.check(promptText, "prompt");
-    if (promptVerdict && moderator.blocks && isFlagged(promptVerdict)) throw new ContentFilterError("messages", findings(promptVerdict));
-    const promptFilter: PromptFilterResults | undefined = promptVerdict && [
-      { prompt_index: 0, content_filter_results: contentFilterResults(promptVerdict, moderator.blocks) },
-    ];
+    const promptFilter = await moderatePrompts(moderator, [promptText], () => "messages");
     // a streamed choice whose output the content filter withholds is halted, so its slot is freed at once
     const halts = params.stream && moderator.blocks ? Array.from({ length: params.n }, () => new AbortController()) : [];
     const events = generateChoices(
@@ -98,7 +93,7 @@ export class ChatCompletionService {
     const texts = Array.from({ length: params.n }, () => "");
     const logprobs = Array.from({ length: params.n }, (): TokenLogprob[] => []);
     const choices: ChatCompletion["choices"] = [];
-    const usages: GenerationUsage[] = [];
+    const usages: Array<GenerationUsage & { index: number }> = [];
     for await (const event of events) {
       if (event.type === "text") {
         texts[event.index] += event.text;
@@ -123,7 +118,7 @@ export class ChatCompletionService {
           finish_reason: withheld ? "content_filter" : calls.length > 0 ? "tool_calls" : event.finishReason,
           content_filter_results: contentFilterResults(verdict, moderator.blocks),
         });
-        usages.push(promptOnce(event.usage, event.index));
+        usages.push({ ...event.usage, index: event.index });
       }
     }
     choices.sort((a, b) => a.index - b.index);
@@ -136,17 +131,13 @@ export class ChatCompletionService {
         model: head.model,
         choices,
         ...(promptFilter ? { prompt_filter_results: promptFilter } : {}),
-        usage: toUsage(sumUsage(usages)),
+        usage: toUsage(choicesUsage(usages, params.n)),
         system_fingerprint: SYSTEM_FINGERPRINT,
       },
     };
   }
 }
 
-/** The prompt is one for all choices: its tokens count once (with the first choice). */
-function promptOnce(usage: GenerationUsage, index: number): GenerationUsage {
-  return index === 0 ? usage : { ...usage, promptTokens: 0, cachedTokens: 0 };
-}
 
 interface StreamOptions {
   n: number;
@@ -197,7 +188,7 @@ async function* streamChunks(events: AsyncIterable<ChoiceEvent>, head: Head, opt
   // the role deltas go out once the generation has a slot and its first token: a refusal is still a plain status
   const generation = await started(events);
   for (let index = 0; index < n; index++) yield chunk(index, { role: "assistant" }, null, null, index === 0);
-  const usages: GenerationUsage[] = [];
+  const usages: Array<GenerationUsage & { index: number }> = [];
   for await (const event of generation) {
     const state = states[event.index]!;
     const output = outputs[event.index]!;
@@ -213,13 +204,13 @@ async function* streamChunks(events: AsyncIterable<ChoiceEvent>, head: Head, opt
     } else if (event.type === "done") {
       if (!output.withheld) await output.end();
       if (state.parser && !output.withheld) yield* deltas(event.index, state.parser.flush());
-      usages.push(promptOnce(event.usage, event.index));
+      usages.push({ ...event.usage, index: event.index });
       const leftover = wantsLogprobs && state.logprobs.length > 0 ? toChatLogprobs(state.logprobs.splice(0)) : null;
       yield chunk(event.index, {}, output.withheld ? "content_filter" : state.calls > 0 ? "tool_calls" : event.finishReason, leftover);
     }
   }
   if (includeUsage) {
-    const usage = toUsage(sumUsage(usages));
+    const usage = toUsage(choicesUsage(usages, n));
     yield { id: head.id, object: "chat.completion.chunk", created: head.created, model: head.model, choices: [], system_fingerprint: SYSTEM_FINGERPRINT, usage };
   }
 }

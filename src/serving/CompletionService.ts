@@ -1,22 +1,20 @@
 import type { GenerationUsage, TokenLogprob } from "../engine/types.js";
-import { ContentFilterError } from "../errors/ApiError.js";
 import { isFlagged } from "../moderation/ModerationVerdict.js";
 import type { Moderator } from "../moderation/Moderator.js";
 import type { CompletionRequest } from "../protocol/requests.js";
 import {
   contentFilterResults,
-  findings,
   responseId,
-  sumUsage,
   SYSTEM_FINGERPRINT,
   toCompletionLogprobs,
   toUsage,
   unixTime,
-  type PromptFilterResults,
   type TextCompletion,
 } from "../protocol/responses.js";
 import { toCompletionParams } from "../protocol/toGenerationParams.js";
+import { choicesUsage } from "./choicesUsage.js";
 import { generateChoices } from "./generateChoices.js";
+import { moderatePrompts } from "./moderatePrompts.js";
 import type { ServedModel } from "./ServedModel.js";
 import { started } from "./started.js";
 
@@ -48,13 +46,7 @@ export class CompletionService {
       return { promptTokens, maxTokens, text, echo: params.echo ? text : "" };
     });
     const moderator = this.moderator;
-    const promptFilter: PromptFilterResults = [];
-    for (const [index, prompt] of prompts.entries()) {
-      const verdict = await moderator.check(prompt.text, "prompt");
-      if (!verdict) break;
-      if (moderator.blocks && isFlagged(verdict)) throw new ContentFilterError(prompts.length > 1 ? `prompt[${index}]` : "prompt", findings(verdict));
-      promptFilter.push({ prompt_index: index, content_filter_results: contentFilterResults(verdict, moderator.blocks) });
-    }
+    const promptFilter = await moderatePrompts(moderator, prompts.map((prompt) => prompt.text), (index) => (prompts.length > 1 ? `prompt[${index}]` : "prompt"));
     const n = params.n;
     // with best_of, more completions run than are returned; each prompt's candidates are ranked by their logprobs
     const perPrompt = params.bestOf;
@@ -85,7 +77,7 @@ export class CompletionService {
       created,
       model: request.model,
       choices,
-      ...(first && promptFilter.length > 0 ? { prompt_filter_results: promptFilter } : {}),
+      ...(first && promptFilter ? { prompt_filter_results: promptFilter } : {}),
       ...(usage !== undefined ? { usage } : {}),
       system_fingerprint: SYSTEM_FINGERPRINT,
     });
@@ -103,8 +95,6 @@ export class CompletionService {
       content_filter_results: filter,
     });
     // the prompt's tokens count once per prompt, however many choices it has
-    const usageOf = (usages: ReadonlyArray<GenerationUsage & { index: number }>): GenerationUsage =>
-      sumUsage(usages.map((u) => (u.index % perPrompt === 0 ? u : { ...u, promptTokens: 0, cachedTokens: 0 })));
 
     if (params.stream) {
       const includeUsage = params.includeUsage;
@@ -145,7 +135,7 @@ export class CompletionService {
             yield chunk(event.index, "", output.withheld ? "content_filter" : event.finishReason);
           }
         }
-        if (includeUsage) yield body([], toUsage(usageOf(usages)), first);
+        if (includeUsage) yield body([], toUsage(choicesUsage(usages, perPrompt)), first);
       };
       return { stream: true, chunks: chunks() };
     }
@@ -185,6 +175,6 @@ export class CompletionService {
         .slice(0, n)
         .map((c, rank) => ({ ...c.choice, index: p * n + rank })),
     );
-    return { stream: false, response: body(choices, toUsage(usageOf(usages)), true) };
+    return { stream: false, response: body(choices, toUsage(choicesUsage(usages, perPrompt)), true) };
   }
 }
