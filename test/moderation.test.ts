@@ -92,6 +92,18 @@ describe("moderation, blocking", () => {
     const completion = await server.client().completions.create({ model: MODEL_ID, prompt: "Say", max_tokens: 6, logit_bias: SWEAR, temperature: 0 });
     assert.equal(completion.choices[0]!.finish_reason as string, "content_filter");
     assert.equal(completion.choices[0]!.text, "");
+    const streamedCompletion = await server.client().completions.create({ model: MODEL_ID, prompt: "Say", max_tokens: 400, logit_bias: SWEAR, temperature: 0, stream: true, stream_options: { include_usage: true } });
+    let completionText = "";
+    let completionUsage;
+    const completionReasons: string[] = [];
+    for await (const chunk of streamedCompletion) {
+      completionText += chunk.choices[0]?.text ?? "";
+      if (chunk.choices[0]?.finish_reason) completionReasons.push(chunk.choices[0].finish_reason);
+      completionUsage = chunk.usage ?? completionUsage;
+    }
+    assert.doesNotMatch(completionText, /fuck/);
+    assert.deepEqual(completionReasons, ["content_filter"]);
+    assert.ok(completionUsage!.completion_tokens < 20, "halted, not run on to max_tokens");
   });
 });
 
@@ -118,6 +130,9 @@ describe("a moderation model", () => {
       assert.deepEqual(await classifier.check(prompt, "prompt"), verdict, "the same text, the same verdict");
       verdicts.push(verdict);
     }
+    // a text longer than the moderation model's context (1024 tokens here) is judged by its end, not refused
+    const long = await classifier.check("the river carried a small boat ".repeat(400), "output", "tell me a story ".repeat(300));
+    assert.deepEqual(Object.keys(long.categories ?? {}).sort(), ["hate", "self_harm", "sexual", "violence"]);
     for (const [i, prompt] of prompts.entries()) {
       const flagged = Object.values(verdicts[i]!.categories!).some(Boolean);
       const response = await postJson(`${server.url}/v1/chat/completions`, { model: MODEL_ID, messages: ask(prompt), max_tokens: 2 });

@@ -95,6 +95,15 @@ test("n, logprobs and echo map to engine terms; inconsistent combinations are re
   rejects(() => completion({ max_tokens: 0 }), "max_tokens");
 });
 
+test("response_format: json_object's `schema` (llama-server's extension) is enforced like json_schema's", () => {
+  const schema = { type: "object", properties: { answer: { enum: ["yes", "no"] } }, required: ["answer"] };
+  const withSchema = toChatParams(chat({ response_format: { type: "json_object", schema } }), 32000).structured!;
+  assert.equal(withSchema.grammar, toChatParams(chat({ response_format: { type: "json_schema", json_schema: { name: "a", schema } } }), 32000).structured!.grammar);
+  assert.equal(withSchema.close('{"answer":"y'), 'es"}');
+  assert.match(toChatParams(chat({ response_format: { type: "json_object" } }), 32000).structured!.grammar, /^root ::= object\n/);
+  assert.equal(toChatParams(chat({ response_format: { type: "text" } }), 32000).structured, undefined);
+});
+
 test("chat: developer is a system message, text parts are joined", () => {
   const params = toChatParams(
     chat({ messages: [{ role: "developer", content: "rules" }, { role: "user", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] }] }),

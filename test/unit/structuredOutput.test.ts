@@ -81,3 +81,13 @@ test("the smallest value of a schema: required properties only, minimal items, s
   assert.equal(smallestJson(), "{}");
   assert.equal(smallestJson({ anyOf: [{ type: "string", minLength: 3 }, { type: "null" }] }), "null");
 });
+
+test("string formats: the grammar spells them, and a half-written one is completed from its example's shape", () => {
+  const schema = { type: "object", properties: { day: { type: "string", format: "date" }, at: { type: "string", format: "date-time" } }, required: ["day", "at"] };
+  const grammar = jsonSchemaGrammar(schema);
+  assert.match(grammar, /"\\"" \[0-9\]\{4\} "-" \[0-9\]\{2\} "-" \[0-9\]\{2\} "\\""/);
+  const prefix = '{"day":"2024-0';
+  const closed = prefix + closeJson(prefix, schema);
+  assert.equal(closed, '{"day":"2024-01-01","at":"2000-01-01T00:00:00Z"}');
+  assert.ok(new Ajv2020({ strict: false, validateFormats: false }).validate(schema, JSON.parse(closed)));
+});
