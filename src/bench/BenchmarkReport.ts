@@ -1,3 +1,4 @@
+import type { FeatureCosts } from "./featureCosts.js";
 import type { ModelBenchResult } from "./runBenchmark.js";
 
 /** Everything one `hermes bench` run measured, as written to bench/results/. */
@@ -14,6 +15,8 @@ export interface BenchmarkReport {
       evalDocumentsPerSecondTwoAtOnce: number[];
       /** This model as the moderation model: ms per judged prompt (median). */
       moderationClassifierMs: number;
+      /** Decode ms per token in-process, plain and with logprobs, top_logprobs, a JSON grammar. */
+      featureCosts: FeatureCosts;
     }
   >;
   targets: Array<{ target: string; value: string; met: boolean }>;

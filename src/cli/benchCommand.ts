@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { BenchmarkReport } from "../bench/BenchmarkReport.js";
 import { evalDocumentsPerSecond } from "../bench/evalDocumentsPerSecond.js";
+import { featureCosts } from "../bench/featureCosts.js";
 import { moderationLatency } from "../bench/moderationLatency.js";
 import { measureMemoryBandwidth } from "../bench/measureMemoryBandwidth.js";
 import { runBenchmark, type ModelBenchSettings } from "../bench/runBenchmark.js";
@@ -117,6 +118,7 @@ export async function benchCommand(args: string[]): Promise<number> {
     const evalRates = await evalDocumentsPerSecond(modelPath, model.threads, model.evalDocuments, runs, 1);
     const evalRatesTwoAtOnce = await evalDocumentsPerSecond(modelPath, model.threads, model.evalDocuments, runs, 2);
     const moderation = await moderationLatency(runs, modelPath, model.threads);
+    const costs = await featureCosts(modelPath, model.threads, model.settings.decodeTokens, runs);
     evalProgress.done(`bench ${label}: done`);
     models.push({
       ...result,
@@ -124,6 +126,7 @@ export async function benchCommand(args: string[]): Promise<number> {
       evalDocumentsPerSecond: evalRates,
       evalDocumentsPerSecondTwoAtOnce: evalRatesTwoAtOnce,
       moderationClassifierMs: moderation.classifierMs!,
+      featureCosts: costs,
     });
   }
 
