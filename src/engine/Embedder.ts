@@ -2,6 +2,7 @@ import os from "node:os";
 import { basename } from "node:path";
 import type { Llama, LlamaEmbeddingContext, LlamaModel, Token } from "node-llama-cpp";
 import { loadLlama } from "./loadLlama.js";
+import { vocabularySize } from "./vocabularySize.js";
 
 export interface EmbedderInfo {
   /** The GGUF's `general.name`, or the file name. */
@@ -80,6 +81,6 @@ function info(model: LlamaModel, path: string, contextSize: number): EmbedderInf
     path,
     dimensions: model.embeddingVectorSize,
     contextSize,
-    vocabularySize: Array.isArray(model.fileInfo.metadata.tokenizer?.ggml?.tokens) ? model.fileInfo.metadata.tokenizer.ggml.tokens.length : 0,
+    vocabularySize: vocabularySize(model),
   };
 }

@@ -9,6 +9,7 @@ import { Embedder } from "./Embedder.js";
 import { EventChannel } from "./EventChannel.js";
 import { Scheduler } from "./Scheduler.js";
 import { TokenPieces, type TokenPiece } from "./TokenPieces.js";
+import { vocabularySize } from "./vocabularySize.js";
 import type { EngineStats, GenerationEvent, GenerationRequest, ModelInfo, StepRecord } from "./types.js";
 
 /**
@@ -196,9 +197,4 @@ export class Engine {
     await this.model.dispose();
     await this.llama.dispose();
   }
-}
-
-function vocabularySize(model: LlamaModel): number {
-  const tokens = model.fileInfo.metadata.tokenizer?.ggml?.tokens;
-  return Array.isArray(tokens) ? tokens.length : 0;
 }
