@@ -1,16 +1,17 @@
 import { Engine } from "../engine/Engine.js";
 import type { GenerationRequest, SamplingParams } from "../engine/types.js";
+import { closeJson } from "../grammar/closeJson.js";
 import { jsonObjectGrammar } from "../grammar/jsonSchemaGrammar.js";
 import { percentile } from "./percentile.js";
 
-/** Decode ms per token in this process, at the API's default sampling, plain and with each per-token feature. */
+/** Decode-step ms in this process (one stream: one token each), at the API's default sampling, per feature. */
 export interface FeatureCosts {
   plain: number;
   /** `logprobs: true` (the sampled token's logprob only). */
   logprobs: number;
   /** `top_logprobs: 5`, no top-k cut. */
   topLogprobs: number;
-  /** `response_format: json_object`'s grammar. */
+  /** `response_format: json_object`: its grammar and closing check. */
   jsonGrammar: number;
 }
 
@@ -27,8 +28,9 @@ const SAMPLING: SamplingParams = {
 };
 
 /**
- * Measures each variant `runs` times, alternating them within a run, over `tokens` generated tokens; the medians.
- * The time between the first and the last token, so the prompt does not count.
+ * Generates `tokens` tokens `runs` times per variant, the variants alternating within a run, and takes the median
+ * duration of the decode steps (the scheduler's own record of each llama.cpp batch with its sampling: no prompt,
+ * no delivery to a reader, and a step is a step however the output ends).
  */
 export async function featureCosts(modelPath: string, threads: number, tokens: number, runs: number): Promise<FeatureCosts> {
   const engine = await Engine.load({ modelPath, parallel: 1, contextSize: 1024, threads });
@@ -37,30 +39,26 @@ export async function featureCosts(modelPath: string, threads: number, tokens: n
       plain: {},
       logprobs: { logprobs: 0 },
       topLogprobs: { logprobs: 5 },
-      // the closing check reports the text as whole, so every counted token is one the grammar let the model
-      // sample (a real closing would count closing tokens that are never decoded)
-      jsonGrammar: { structured: { grammar: jsonObjectGrammar(), close: () => "" } },
+      jsonGrammar: { structured: { grammar: jsonObjectGrammar(), close: (text) => closeJson(text) } },
     };
-    const times: Record<keyof FeatureCosts, number[]> = { plain: [], logprobs: [], topLogprobs: [], jsonGrammar: [] };
-    for (let run = 0; run < runs; run++) {
-      for (const [name, extra] of Object.entries(variants) as Array<[keyof FeatureCosts, Partial<GenerationRequest>]>) {
-        let first: number | undefined;
-        let last = 0;
-        let generated = 0;
-        const request = { promptTokens: engine.promptTokens(`Run ${run}: once upon a time`, true), maxTokens: tokens, sampling: SAMPLING, stop: [], ...extra };
-        for await (const event of engine.generate(request)) {
-          if (event.type === "text") {
-            last = performance.now();
-            first ??= last;
-          } else if (event.type === "done") {
-            generated = event.usage.completionTokens;
-          }
+    const steps: Record<keyof FeatureCosts, number[]> = { plain: [], logprobs: [], topLogprobs: [], jsonGrammar: [] };
+    let current: number[] = [];
+    const stop = engine.observeSteps((step) => {
+      if (step.prefill.length === 0 && step.decode.length === 1) current.push(step.ms);
+    });
+    try {
+      for (let run = 0; run < runs; run++) {
+        for (const [name, extra] of Object.entries(variants) as Array<[keyof FeatureCosts, Partial<GenerationRequest>]>) {
+          current = steps[name];
+          const request = { promptTokens: engine.promptTokens(`Run ${run}: once upon a time`, true), maxTokens: tokens, sampling: SAMPLING, stop: [], ...extra };
+          for await (const event of engine.generate(request)) void event;
         }
-        if (first !== undefined && generated > 1) times[name].push((last - first) / (generated - 1));
       }
+    } finally {
+      stop();
     }
     const median = (values: number[]): number => (values.length === 0 ? Number.NaN : percentile(values, 50));
-    return { plain: median(times.plain), logprobs: median(times.logprobs), topLogprobs: median(times.topLogprobs), jsonGrammar: median(times.jsonGrammar) };
+    return { plain: median(steps.plain), logprobs: median(steps.logprobs), topLogprobs: median(steps.topLogprobs), jsonGrammar: median(steps.jsonGrammar) };
   } finally {
     await engine.dispose();
   }

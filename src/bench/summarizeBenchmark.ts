@@ -78,7 +78,7 @@ export function summarizeBenchmark(report: BenchmarkReport): string {
     row("eval documents/s, 4-choice task (67-token context, 4 × 16-token choices)", (m) => spread(m.evalDocumentsPerSecond, 2)),
     row("eval documents/s, the same, 2 documents at once (--documents 2)", (m) => spread(m.evalDocumentsPerSecondTwoAtOnce, 2)),
     row("moderation model: ms to judge a ~100-token prompt (this model as the classifier)", (m) => fixed(m.moderationClassifierMs)),
-    row("decode ms/token in-process: plain / logprobs / top_logprobs 5 / json_object grammar", (m) =>
+    row("decode step ms in-process (median): plain / logprobs / top_logprobs 5 / json_object grammar", (m) =>
       [m.featureCosts.plain, m.featureCosts.logprobs, m.featureCosts.topLogprobs, m.featureCosts.jsonGrammar].map((v) => fixed(v, 1)).join(" / "),
     ),
   ];
