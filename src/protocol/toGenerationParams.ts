@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import { InvalidRequestError } from "../errors/ApiError.js";
 import type { SamplingParams, StructuredOutput } from "../engine/types.js";
-import { closeJson, smallestJson } from "../grammar/closeJson.js";
+import { assertClosable, closeJson } from "../grammar/closeJson.js";
 import { jsonObjectGrammar, jsonSchemaGrammar, SchemaError } from "../grammar/jsonSchemaGrammar.js";
 import { toolCallGrammar } from "../tools/toolCallGrammar.js";
 import type { ToolChatMessage, ToolDefinition } from "../tools/types.js";
@@ -182,11 +182,13 @@ function structuredOutput(format: ChatCompletionRequest["response_format"]): Str
     format.type === "json_object" ? [format.schema, "response_format.schema"] : [format.json_schema.schema ?? {}, "response_format.json_schema.schema"];
   try {
     const grammar = schema === undefined ? jsonObjectGrammar() : jsonSchemaGrammar(schema);
-    smallestJson(schema); // a schema with no value of finite size is refused now, not when an output needs closing
+    // a schema with a value the closing could not end is refused now, not when an output needs closing
+    if (schema !== undefined) assertClosable(schema);
     return { grammar, close: (text) => closeJson(text, schema) };
   } catch (error) {
     if (!(error instanceof SchemaError)) throw error;
-    throw new InvalidRequestError(`Invalid schema for response_format: ${error.message}.`, `${param}${error.path}`, "invalid_value");
+    const at = error.path === "" || /^[.[]/.test(error.path) ? error.path : `.${error.path}`;
+    throw new InvalidRequestError(`Invalid schema for response_format: ${error.message}.`, `${param}${at}`, "invalid_value");
   }
 }
 
