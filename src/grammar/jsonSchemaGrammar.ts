@@ -97,6 +97,8 @@ class GrammarBuilder {
   private enumValues = 0;
   private stringChars = 0;
   private repetitions = 0;
+  /** Where the last repetition came from, to name it if it passes the limit. */
+  private repetitionPath = "";
 
   constructor(private readonly root: Schema) {}
 
@@ -153,12 +155,9 @@ class GrammarBuilder {
     }
   }
 
-  /** `x{min,max}` in GBNF, counted against the limit on the repetitions llama.cpp expands. */
+  /** `x{min,max}` in GBNF; `define` counts it against the limit on the repetitions llama.cpp expands, once per rule. */
   private repeat(item: string, min: number, max: number | undefined, path: string): string {
-    this.repetitions += max ?? min;
-    if (this.repetitions > SCHEMA_LIMITS.repetitionsTotal) {
-      throw new SchemaError(path, `the schema's minItems, maxItems, minLength and maxLength add up to more than ${SCHEMA_LIMITS.repetitionsTotal}`);
-    }
+    this.repetitionPath = path;
     return `${item}{${min},${max ?? ""}}`;
   }
 
@@ -312,6 +311,10 @@ class GrammarBuilder {
     if (/^[a-z][a-z0-9-]*$/.test(body)) return body; // already a rule name
     const existing = this.byBody.get(body);
     if (existing !== undefined) return existing;
+    for (const [, min, max] of body.matchAll(/\{(\d+),(\d*)\}/g)) this.repetitions += Number(max || min);
+    if (this.repetitions > SCHEMA_LIMITS.repetitionsTotal) {
+      throw new SchemaError(this.repetitionPath, `the schema's minItems, maxItems, minLength and maxLength add up to more than ${SCHEMA_LIMITS.repetitionsTotal}`);
+    }
     const name = `r${this.byBody.size}`;
     this.byBody.set(body, name);
     this.rules.set(name, body);
