@@ -1,13 +1,19 @@
 import { z } from "zod";
+import { LIMITS } from "./limits.js";
 
 /**
  * Request bodies of the OpenAI-compatible endpoints, fields in the order of OpenAI's reference. Unknown fields
  * are accepted and ignored (`loose`), as OpenAI-compatible servers do. Fields that change the answer but are not
- * implemented yet are accepted by the schema and refused with a 400 by `toGenerationParams`.
+ * implemented yet are accepted by the schema and refused with a 400 by `toGenerationParams`. Every list and
+ * every string that costs work per item or per character is bounded (`limits.ts`).
  */
 
-const stop = z.union([z.string(), z.array(z.string()).max(4)]).nullish();
-const logitBias = z.record(z.string().regex(/^\d+$/, "keys must be token ids"), z.number().min(-100).max(100)).nullish();
+const stopString = z.string().max(LIMITS.stopChars);
+const stop = z.union([stopString, z.array(stopString).max(LIMITS.stopStrings)]).nullish();
+const logitBias = z
+  .record(z.string().regex(/^\d+$/, "keys must be token ids"), z.number().min(-100).max(100))
+  .refine((bias) => Object.keys(bias).length <= LIMITS.logitBias, `at most ${LIMITS.logitBias} entries`)
+  .nullish();
 
 const textPart = z.object({ type: z.literal("text"), text: z.string() }).loose();
 const otherPart = z.object({ type: z.string() }).loose();
@@ -38,7 +44,7 @@ const sampling = {
   frequency_penalty: z.number().min(-2).max(2).nullish(),
   logit_bias: logitBias,
   max_tokens: z.number().int().min(1).nullish(),
-  n: z.number().int().min(1).max(128).nullish(),
+  n: z.number().int().min(1).max(LIMITS.n).nullish(),
   presence_penalty: z.number().min(-2).max(2).nullish(),
   seed: z.number().int().nullish(),
   stop,
@@ -55,7 +61,7 @@ const sampling = {
 
 export const chatCompletionRequestSchema = z
   .object({
-    messages: z.array(message).min(1),
+    messages: z.array(message).min(1).max(LIMITS.messages),
     model: z.string(),
     ...sampling,
     logprobs: z.boolean().nullish(),
@@ -97,6 +103,7 @@ export const chatCompletionRequestSchema = z
           })
           .loose(),
       )
+      .max(LIMITS.tools)
       .nullish(),
     tool_choice: z
       .union([z.enum(["none", "auto", "required"]), z.object({ type: z.literal("function"), function: z.object({ name: z.string() }).loose() }).loose()])
@@ -110,11 +117,11 @@ export const completionRequestSchema = z
     model: z.string(),
     prompt: z.union([
       z.string(),
-      z.array(z.string()).min(1),
+      z.array(z.string()).min(1).max(LIMITS.prompts),
       z.array(z.number().int().min(0)).min(1),
-      z.array(z.array(z.number().int().min(0)).min(1)).min(1),
+      z.array(z.array(z.number().int().min(0)).min(1)).min(1).max(LIMITS.prompts),
     ]),
-    best_of: z.number().int().min(1).nullish(),
+    best_of: z.number().int().min(1).max(LIMITS.bestOf).nullish(),
     echo: z.boolean().nullish(),
     ...sampling,
     // 0 scores the prompt without generating (with `echo` and `logprobs`)

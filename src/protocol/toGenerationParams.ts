@@ -5,6 +5,7 @@ import { assertClosable, closeJson } from "../grammar/closeJson.js";
 import { jsonObjectGrammar, jsonSchemaGrammar, SchemaError } from "../grammar/jsonSchemaGrammar.js";
 import { toolCallGrammar } from "../tools/toolCallGrammar.js";
 import type { ToolChatMessage, ToolDefinition } from "../tools/types.js";
+import { LIMITS } from "./limits.js";
 import type { ChatCompletionRequest, ChatRequestMessage, CompletionRequest } from "./requests.js";
 
 /** What both endpoints ask of a generation, in engine terms. */
@@ -208,6 +209,11 @@ export function toCompletionParams(request: CompletionRequest, vocabularySize: n
   else if (prompt.every((item) => typeof item === "string")) prompts = prompt as string[];
   else if (prompt.every((item) => typeof item === "number")) prompts = [prompt as number[]];
   else prompts = prompt as number[][];
+  // every generation holds a slot's state and a stream: bounded per request, whatever n, best_of and the prompts
+  if (prompts.length * bestOf > LIMITS.choices) {
+    const param = request.best_of != null ? "best_of" : "n";
+    throw new InvalidRequestError(`${param} × prompts is ${prompts.length * bestOf}: at most ${LIMITS.choices} generations per request.`, param, "invalid_value");
+  }
   for (const [index, item] of prompts.entries()) {
     if (typeof item !== "string" && item.some((token) => token >= vocabularySize)) {
       throw new InvalidRequestError(`Prompt ${index} holds a token id outside the vocabulary.`, "prompt");

@@ -15,6 +15,7 @@ import {
   type PromptFilterResults,
   type ToolCallWire,
 } from "../protocol/responses.js";
+import { assertTextCanFit } from "../protocol/assertTextCanFit.js";
 import { toChatParams } from "../protocol/toGenerationParams.js";
 import { renderToolMessages } from "../tools/renderToolMessages.js";
 import { ToolCallParser, type ToolOutputEvent } from "../tools/ToolCallParser.js";
@@ -53,6 +54,7 @@ export class ChatCompletionService {
       template.renderWithTools && usesTools
         ? template.renderWithTools(params.messages, params.tools)
         : template.render(renderToolMessages(params.messages, params.tools));
+    assertTextCanFit(prompt.text, engine.info.contextSize, engine.info.longestTokenChars, "messages");
     const promptTokens = engine.promptTokens(prompt.text, prompt.parseSpecial);
     const maxTokens = engine.completionBudget(
       promptTokens.length,
