@@ -27,15 +27,28 @@ const toolCall = z
   })
   .loose();
 
+const functionName = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "a function name is 1 to 64 letters, digits, '_' or '-'");
+const functionDefinition = z
+  .object({
+    name: functionName,
+    description: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    strict: z.boolean().nullish(),
+  })
+  .loose();
+
 const message = z
   .object({
-    role: z.enum(["developer", "system", "user", "assistant", "tool"]),
+    /** `function`: the deprecated form of a tool result (its `name` says which function). */
+    role: z.enum(["developer", "system", "user", "assistant", "tool", "function"]),
     content: messageContent,
     name: z.string().optional(),
     /** An assistant message's calls. */
     tool_calls: z.array(toolCall).nullish(),
     /** A tool message: the call it answers. */
     tool_call_id: z.string().nullish(),
+    /** An assistant message's call in the deprecated form. */
+    function_call: z.object({ name: z.string(), arguments: z.string() }).loose().nullish(),
   })
   .loose();
 
@@ -92,14 +105,7 @@ export const chatCompletionRequestSchema = z
         z
           .object({
             type: z.literal("function"),
-            function: z
-              .object({
-                name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "a function name is 1 to 64 letters, digits, '_' or '-'"),
-                description: z.string().optional(),
-                parameters: z.record(z.string(), z.unknown()).optional(),
-                strict: z.boolean().nullish(),
-              })
-              .loose(),
+            function: functionDefinition,
           })
           .loose(),
       )
@@ -109,6 +115,9 @@ export const chatCompletionRequestSchema = z
       .union([z.enum(["none", "auto", "required"]), z.object({ type: z.literal("function"), function: z.object({ name: z.string() }).loose() }).loose()])
       .nullish(),
     parallel_tool_calls: z.boolean().nullish(),
+    /** The deprecated form of `tools` and `tool_choice`: at most one call, answered as `message.function_call`. */
+    functions: z.array(functionDefinition).min(1).max(LIMITS.tools).nullish(),
+    function_call: z.union([z.enum(["none", "auto"]), z.object({ name: z.string() }).loose()]).nullish(),
   })
   .loose();
 
