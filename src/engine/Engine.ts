@@ -85,6 +85,7 @@ export class Engine {
         architecture: String(metadata.general?.architecture ?? "unknown"),
         contextSize: context.contextSize,
         vocabularySize: vocabularySize(model),
+        longestTokenChars: longestTokenChars(model),
         addBos: model.tokens.shouldPrependBosToken,
         bosText: model.tokens.bosString ?? "<s>",
         eosText: model.tokens.eosString ?? "</s>",
@@ -197,4 +198,15 @@ export class Engine {
     await this.model.dispose();
     await this.llama.dispose();
   }
+}
+
+/**
+ * The longest token's text, from the GGUF's list of pieces: a piece is never shorter than the text it decodes to
+ * (SentencePiece writes a space as one "▁", a byte as "<0xNN>"; byte-level BPE one character per byte). Without
+ * the list, no bound.
+ */
+function longestTokenChars(model: LlamaModel): number {
+  const tokens = model.fileInfo.metadata.tokenizer?.ggml?.tokens;
+  if (!Array.isArray(tokens) || tokens.length === 0) return Number.POSITIVE_INFINITY;
+  return tokens.reduce((longest: number, token: unknown) => Math.max(longest, String(token).length), 1);
 }

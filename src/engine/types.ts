@@ -85,6 +85,11 @@ export interface ModelInfo {
   /** Tokens each request may use (prompt + completion). */
   contextSize: number;
   vocabularySize: number;
+  /**
+   * Characters (UTF-16 units) of the vocabulary's longest token: no token's text is longer, so a text of more than
+   * `contextSize` × this many characters cannot fit the context, whatever its tokenization.
+   */
+  readonly longestTokenChars: number;
   addBos: boolean;
   bosText: string;
   eosText: string;

@@ -1,4 +1,5 @@
 import { SchemaError } from "./jsonSchemaGrammar.js";
+import { SCHEMA_LIMITS } from "./schemaLimits.js";
 
 /**
  * The shortest text that completes `text` — a prefix of a JSON value that `schema` accepts, as the grammar of
@@ -7,14 +8,19 @@ import { SchemaError } from "./jsonSchemaGrammar.js";
  * missing added with their smallest values, arrays padded to `minItems`, every container closed. A structured
  * output that runs out of tokens is closed with it, so it still parses and validates.
  *
+ * The text is read the way the grammar reads it, every alternative at once: where alternatives share a prefix
+ * (`{"enum": [1, 12]}` and the text `12`), each reading is followed, and a reading that dead-ends is dropped.
+ * The readings of a subschema at a text position are computed once (memoized), so a hostile schema cannot make
+ * this exponential: the work is bounded by the schema's size times the text's length.
+ *
  * `schema` undefined means `response_format: json_object`: any object.
  */
 export function closeJson(text: string, schema?: unknown): string {
   const closer = new Closer(text, schema === undefined ? ANY_OBJECT : (schema as Schema));
-  const result = closer.value(closer.root, skipSpaces(text, 0), 0);
-  if ("suffix" in result) return result.suffix;
-  if (skipSpaces(text, result.end) < text.length) throw new NotAPrefixError(); // text after a whole value
-  return "";
+  const outcome = closer.value(closer.root, skipSpaces(text, 0), 0);
+  const candidates = [...(outcome.suffix !== undefined ? [outcome.suffix] : []), ...[...outcome.ends].filter((end) => skipSpaces(text, end) >= text.length).map(() => "")];
+  if (candidates.length === 0) throw new NotAPrefixError();
+  return shortest(candidates);
 }
 
 /** The smallest value `schema` accepts, as JSON text (the grammar's spelling: no spaces). */
@@ -23,12 +29,56 @@ export function smallestJson(schema?: unknown): string {
   return closer.smallest(closer.root, 0);
 }
 
+/**
+ * Refuses (`SchemaError`, located) a schema some of whose subschemas have no value of finite size, or a smallest
+ * value longer than `SCHEMA_LIMITS.smallestValueChars`: the grammar would let a model start such a value, and its
+ * closing could then not end it, or would be unbounded. Run once per request, before generating.
+ */
+export function assertClosable(schema: unknown): void {
+  const closer = new Closer("", schema as Schema);
+  const seen = new Set<object>();
+  const pending: Array<{ node: unknown; path: string }> = [{ node: schema, path: "" }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { node, path } = next;
+    if (!isObject(node) || seen.has(node)) continue;
+    seen.add(node);
+    try {
+      closer.smallest(node, 0);
+    } catch (error) {
+      if (error instanceof SchemaError) throw new SchemaError(`${path}${error.path}`, error.message);
+      throw error;
+    }
+    const children: Array<[string, unknown]> = [];
+    for (const key of ["properties", "$defs", "definitions"]) {
+      // definitions are located as the grammar locates them: `$defs.NAME` from the root
+      const at = (name: string): string => (key === "properties" || path !== "" ? `.${key}.${name}` : `${key}.${name}`);
+      if (isObject(node[key])) for (const [name, child] of Object.entries(node[key])) children.push([at(name), child]);
+    }
+    for (const key of ["anyOf", "oneOf", "prefixItems"]) {
+      if (Array.isArray(node[key])) node[key].forEach((child: unknown, i: number) => children.push([`.${key}[${i}]`, child]));
+    }
+    for (const key of ["items", "additionalProperties"]) children.push([`.${key}`, node[key]]);
+    for (const [suffix, child] of children) pending.push({ node: child, path: `${path}${suffix}` });
+  }
+}
+
 type Schema = boolean | { [keyword: string]: unknown };
-type Result = { end: number } | { suffix: string };
+/**
+ * The readings of a value starting at a position: the positions where it can end, and the shortest text that
+ * completes it when the text ends inside it (undefined: no reading reaches the end of the text).
+ */
+interface Outcome {
+  ends: Set<number>;
+  suffix: string | undefined;
+}
 
 const ANY_OBJECT: Schema = { type: "object", additionalProperties: true };
-const MAX_DEPTH = 64;
-/** Example values of the string formats the grammar supports: a prefix of one is completed from it. */
+/**
+ * Nesting of the text read: a recursive schema lets a model nest without end, and every level is a few stack frames
+ * (far below the stack's size at this depth).
+ */
+const MAX_TEXT_DEPTH = 1_000;
+/** Example values of the string formats the grammar supports: a prefix of one is completed in its shape. */
 const FORMAT_EXAMPLES: Record<string, string> = {
   date: "2000-01-01",
   time: "00:00:00Z",
@@ -45,15 +95,42 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+function shortest(texts: readonly string[]): string {
+  return texts.reduce((best, text) => (text.length < best.length ? text : best));
+}
+
+function formatOf(schema: Record<string, unknown>): string | undefined {
+  return typeof schema.format === "string" && Object.hasOwn(FORMAT_EXAMPLES, schema.format) ? schema.format : undefined;
+}
+
 /**
- * The text is not a prefix of a value the schema accepts. Inside, an alternative that does not fit throws it and the
- * next one is tried; out of `closeJson` it means the text was not written under the schema's grammar.
+ * The rest of a `format` string (without the quote) after `written`, a prefix the grammar allowed. Dates and uuids
+ * have a fixed shape: the example's rest fits. A time may go on with a fraction and a zone: its tail is read.
+ */
+function completeFormat(format: string, written: string): string {
+  const timeStart = format === "time" ? 0 : format === "date-time" ? 11 : -1;
+  if (timeStart === -1 || written.length <= timeStart + 8) return FORMAT_EXAMPLES[format]!.slice(written.length);
+  const tail = written.slice(timeStart + 8); // after HH:MM:SS: ("." digits)? ("Z" | ±HH:MM)
+  const zone = /^(?:\.[0-9]*)?(.*)$/.exec(tail)![1]!;
+  const digits = tail.startsWith(".") && tail.length - zone.length === 1 ? "0" : "";
+  if (zone === "") return `${digits}Z`;
+  if (zone === "Z") return "";
+  return "+00:00".slice(zone.length);
+}
+
+/**
+ * The text is not a prefix of a value the schema accepts: out of `closeJson` it means the text was not written
+ * under the schema's grammar.
  */
 export class NotAPrefixError extends Error {}
-const Mismatch = NotAPrefixError;
 
 class Closer {
   readonly root: Schema;
+  /** Readings by subschema and position. */
+  private readonly readings = new WeakMap<object, Map<number, Outcome>>();
+  private readonly flattened = new WeakMap<object, Schema[]>();
+  /** Smallest values by subschema and depth (a cut-off below a depth can differ from one below another). */
+  private readonly smallestByDepth = new WeakMap<object, Map<number, string | SchemaError>>();
 
   constructor(
     private readonly text: string,
@@ -62,24 +139,32 @@ class Closer {
     this.root = root;
   }
 
-  /** The alternatives of `schema` once `$ref`, `anyOf` / `oneOf`, `enum`, `const` and type lists are resolved. */
-  private alternatives(schema: Schema, depth: number): Schema[] {
-    if (depth > MAX_DEPTH) throw new SchemaError("", "the schema nests too deeply, or requires itself without end, to have a value");
-    if (typeof schema === "boolean") return [schema];
-    if (typeof schema.$ref === "string") return this.alternatives(this.resolve(schema.$ref), depth + 1);
-    if ("const" in schema) return [{ const: schema.const }];
-    if (Array.isArray(schema.enum)) return schema.enum.map((value) => ({ const: value }));
-    const options = (schema.anyOf ?? schema.oneOf) as Schema[] | undefined;
-    if (Array.isArray(options)) return options.flatMap((option) => this.alternatives(option, depth + 1));
-    if (Array.isArray(schema.type)) return schema.type.map((type) => ({ ...schema, type }));
-    return [schema];
+  /**
+   * The alternatives of `schema` once `$ref`, `anyOf` / `oneOf`, `enum`, `const` and type lists are resolved: each
+   * subschema's list is built once and holds each alternative once, so shared references cannot multiply them.
+   */
+  private alternatives(schema: Schema, depth = 0): Schema[] {
+    if (typeof schema === "boolean") return schema ? [true] : [];
+    const known = this.flattened.get(schema);
+    if (known) return known;
+    if (depth > SCHEMA_LIMITS.depth) throw new SchemaError("", "the schema's references or alternatives nest too deeply");
+    let list: Schema[];
+    if (typeof schema.$ref === "string") list = this.alternatives(this.resolve(schema.$ref), depth + 1);
+    else if ("const" in schema) list = [{ const: schema.const }];
+    else if (Array.isArray(schema.enum)) list = schema.enum.map((value) => ({ const: value }));
+    else if (Array.isArray(schema.anyOf ?? schema.oneOf)) {
+      list = [...new Set(((schema.anyOf ?? schema.oneOf) as Schema[]).flatMap((option) => this.alternatives(option, depth + 1)))];
+    } else if (Array.isArray(schema.type)) list = schema.type.map((type) => ({ ...schema, type }));
+    else list = [schema];
+    this.flattened.set(schema, list);
+    return list;
   }
 
   private resolve(ref: string): Schema {
     const match = /^#\/(\$defs|definitions)\/([^/]+)$/.exec(ref);
-    const container = match && isObject(this.root) ? this.root[match[1]!] : undefined;
-    const target = isObject(container) ? container[match![2]!] : undefined;
-    if (target === undefined) throw new Error(`unresolvable reference ${ref}`);
+    const container = match && isObject(this.root) && Object.hasOwn(this.root, match[1]!) ? this.root[match[1]!] : undefined;
+    const target = isObject(container) && Object.hasOwn(container, match![2]!) ? container[match![2]!] : undefined;
+    if (target === undefined) throw new SchemaError(".$ref", `unresolvable reference ${ref}`);
     return target as Schema;
   }
 
@@ -93,22 +178,21 @@ class Closer {
     return undefined;
   }
 
-  /** Reads the value at `at` (after spaces) with the first alternative that fits the text. */
-  value(schema: Schema, at: number, depth: number): Result {
-    if (at >= this.text.length) return { suffix: this.smallest(schema, depth) };
-    let last: unknown;
-    for (const alternative of this.alternatives(schema, depth)) {
-      try {
-        return this.typed(alternative, at, depth);
-      } catch (error) {
-        if (!(error instanceof Mismatch)) throw error;
-        last = error;
-      }
-    }
-    throw last ?? new Mismatch();
+  /** Every reading of a value of `schema` at `at` (after spaces). */
+  value(schema: Schema, at: number, depth: number): Outcome {
+    if (at >= this.text.length) return { ends: new Set(), suffix: this.smallest(schema, 0) };
+    if (depth > MAX_TEXT_DEPTH) throw new SchemaError("", `the output nests deeper than ${MAX_TEXT_DEPTH} levels`);
+    const key: object = typeof schema === "boolean" ? (schema ? ANY_VALUE : NO_VALUE) : schema;
+    let byPosition = this.readings.get(key);
+    if (!byPosition) this.readings.set(key, (byPosition = new Map()));
+    const known = byPosition.get(at);
+    if (known) return known;
+    const outcome = union(...this.alternatives(schema).map((alternative) => this.typed(alternative, at, depth)));
+    byPosition.set(at, outcome);
+    return outcome;
   }
 
-  private typed(schema: Schema, at: number, depth: number): Result {
+  private typed(schema: Schema, at: number, depth: number): Outcome {
     const c = this.text[at]!;
     const type = this.typeOf(schema);
     if (type === "const") return this.literal(JSON.stringify((schema as { const: unknown }).const), at);
@@ -117,66 +201,63 @@ class Closer {
       if (c === "{") return this.object(ANY_OBJECT as Record<string, unknown>, at, depth);
       if (c === "[") return this.array({ items: true }, at, depth);
       if (c === '"') return this.string({}, at);
-      if (c === "-" || /[0-9]/.test(c)) return this.number(at);
-      return this.literal(c === "t" ? "true" : c === "f" ? "false" : "null", at);
+      if (c === "-" || /[0-9]/.test(c)) return this.number(at, false);
+      return union(this.literal("true", at), this.literal("false", at), this.literal("null", at));
     }
     const object = schema as Record<string, unknown>;
     switch (type) {
       case "object":
-        if (c !== "{") throw new Mismatch();
-        return this.object(object, at, depth);
+        return c === "{" ? this.object(object, at, depth) : NOTHING;
       case "array":
-        if (c !== "[") throw new Mismatch();
-        return this.array(object, at, depth);
+        return c === "[" ? this.array(object, at, depth) : NOTHING;
       case "string":
-        if (c !== '"') throw new Mismatch();
-        return this.string(object, at);
+        return c === '"' ? this.string(object, at) : NOTHING;
       case "number":
       case "integer":
-        if (c !== "-" && !/[0-9]/.test(c)) throw new Mismatch();
-        return this.number(at);
+        return c === "-" || /[0-9]/.test(c) ? this.number(at, type === "integer") : NOTHING;
       case "boolean":
-        return this.literal(c === "t" ? "true" : "false", at);
+        return union(this.literal("true", at), this.literal("false", at));
       default:
         return this.literal("null", at);
     }
   }
 
   /** A fixed text (a literal, an enum value): whole, or its rest when the input ends inside it. */
-  private literal(word: string, at: number): Result {
+  private literal(word: string, at: number): Outcome {
     const rest = this.text.slice(at, at + word.length);
-    if (!word.startsWith(rest)) throw new Mismatch();
-    return rest.length === word.length ? { end: at + word.length } : { suffix: word.slice(rest.length) };
+    if (!word.startsWith(rest)) return NOTHING;
+    return rest.length === word.length ? { ends: new Set([at + word.length]), suffix: undefined } : { ends: new Set(), suffix: word.slice(rest.length) };
   }
 
-  private number(at: number): Result {
+  /** A number ends where its characters do (JSON puts no number right after another). */
+  private number(at: number, integer: boolean): Outcome {
+    const chars = integer ? /[-0-9]/ : /[-+0-9.eE]/;
     let end = at;
-    while (end < this.text.length && /[-+0-9.eE]/.test(this.text[end]!)) end++;
-    if (end < this.text.length) return { end };
+    while (end < this.text.length && chars.test(this.text[end]!)) end++;
+    if (end < this.text.length) return { ends: new Set([end]), suffix: undefined };
     // the input ends in the number: a sign, a point or an exponent mark still needs a digit
-    return { suffix: /[-+.eE]$/.test(this.text) ? "0" : "" };
+    return { ends: new Set(), suffix: /[-+.eE]$/.test(this.text) ? "0" : "" };
   }
 
-  private string(schema: Record<string, unknown>, at: number): Result {
+  private string(schema: Record<string, unknown>, at: number): Outcome {
     let i = at + 1;
     let length = 0;
     while (i < this.text.length) {
       const c = this.text[i]!;
-      if (c === '"') return { end: i + 1 };
+      if (c === '"') return { ends: new Set([i + 1]), suffix: undefined };
       if (c === "\\") {
         const escape = this.text.slice(i + 1, i + 6);
-        if (escape.length === 0) return { suffix: `n${this.padding(schema, length + 1)}"` };
-        if (escape[0] === "u" && escape.length < 5) return { suffix: `${"0".repeat(5 - escape.length)}${this.padding(schema, length + 1)}"` };
+        if (escape.length === 0) return { ends: new Set(), suffix: `n${this.padding(schema, length + 1)}"` };
+        if (escape[0] === "u" && escape.length < 5) return { ends: new Set(), suffix: `${"0".repeat(5 - escape.length)}${this.padding(schema, length + 1)}"` };
         i += escape[0] === "u" ? 6 : 2;
       } else {
         i++;
       }
       length++;
     }
-    const format = typeof schema.format === "string" ? FORMAT_EXAMPLES[schema.format] : undefined;
-    const written = this.text.slice(at + 1);
-    if (format !== undefined) return { suffix: `${format.slice(written.length)}"` };
-    return { suffix: `${this.padding(schema, length)}"` };
+    const format = formatOf(schema);
+    if (format !== undefined) return { ends: new Set(), suffix: `${completeFormat(format, this.text.slice(at + 1))}"` };
+    return { ends: new Set(), suffix: `${this.padding(schema, length)}"` };
   }
 
   /** Characters a string of `length` characters still needs for its `minLength`. */
@@ -185,123 +266,177 @@ class Closer {
     return "a".repeat(Math.max(0, min - length));
   }
 
-  private object(schema: Record<string, unknown>, at: number, depth: number): Result {
+  /**
+   * An object as the grammar writes it: declared properties in their order, none skipped that is required (or, with
+   * no `properties`, any keys with `additionalProperties` values). Its readings advance together, position by position.
+   */
+  private object(schema: Record<string, unknown>, at: number, depth: number): Outcome {
     const properties = isObject(schema.properties) ? schema.properties : {};
     const names = Object.keys(properties);
     const required = new Set(Array.isArray(schema.required) ? (schema.required as string[]) : []);
     const additional = (schema.additionalProperties ?? false) as Schema;
-    /** Index in `names` of the last property written. */
-    let last = -1;
+    const free = names.length === 0;
+    /** Whether properties `from`..`to` - 1 may all be left out. */
+    const skippable = (from: number, to: number): boolean => names.slice(from, to).every((name) => !required.has(name));
     /** `,"name":value` for every required property after `index`, then the brace. */
     const close = (index: number): string =>
       `${names
         .slice(index + 1)
         .filter((name) => required.has(name))
-        .map((name) => `,${JSON.stringify(name)}:${this.smallest(properties[name] as Schema, depth + 1)}`)
+        .map((name) => `,${JSON.stringify(name)}:${this.smallest(properties[name] as Schema, 0)}`)
         .join("")}}`;
     /** The entry a comma (or an open brace that must hold one) asks for, with the rest closed. */
-    const nextEntry = (): string => {
-      if (names.length === 0) return `"":${this.smallest(additional, depth + 1)}}`;
+    const nextEntry = (last: number): string | undefined => {
+      if (free) return additional === false ? undefined : `"":${this.smallest(additional, 0)}}`;
       const rest = names.slice(last + 1);
       const name = rest.find((n) => required.has(n)) ?? rest[0];
-      if (name === undefined) throw new Mismatch();
-      const index = names.indexOf(name);
-      return `${JSON.stringify(name)}:${this.smallest(properties[name] as Schema, depth + 1)}${close(index)}`;
+      if (name === undefined) return undefined;
+      return `${JSON.stringify(name)}:${this.smallest(properties[name] as Schema, 0)}${close(names.indexOf(name))}`;
     };
-    let i = skipSpaces(this.text, at + 1);
-    let afterComma = false;
-    for (;;) {
+    const outcome: Outcome = { ends: new Set(), suffix: undefined };
+    const offer = (suffix: string | undefined): void => {
+      if (suffix !== undefined && (outcome.suffix === undefined || suffix.length < outcome.suffix.length)) outcome.suffix = suffix;
+    };
+    // reading states: position, index of the last property written, whether a comma was just read
+    const states = new StateQueue<{ i: number; last: number; afterComma: boolean }>((s) => `${s.i} ${s.last} ${s.afterComma}`);
+    states.add({ i: skipSpaces(this.text, at + 1), last: -1, afterComma: false });
+    for (let state = states.next(); state !== undefined; state = states.next()) {
+      const { i, last, afterComma } = state;
+      const tail = (): string => (free ? "}" : close(last));
       if (i >= this.text.length) {
-        if (afterComma) return { suffix: nextEntry() };
         // just after the brace: the object may end here unless a required property is still to come
-        return { suffix: last === -1 && names.some((n) => required.has(n)) ? nextEntry() : close(last) };
+        offer(afterComma || (last === -1 && !skippable(0, names.length)) ? nextEntry(last) : tail());
+        continue;
       }
       if (this.text[i] === "}") {
-        if (afterComma) throw new Mismatch();
-        return { end: i + 1 };
+        if (!afterComma && (free || skippable(last + 1, names.length))) outcome.ends.add(i + 1);
+        continue;
       }
-      if (this.text[i] !== '"') throw new Mismatch();
-      // the key
+      if (this.text[i] !== '"' || (last !== -1 && !afterComma)) continue;
       const key = this.string({}, i);
-      let name: string;
-      let valueSchema: Schema;
-      if ("suffix" in key) {
-        if (names.length === 0) return { suffix: `${key.suffix}:${this.smallest(additional, depth + 1)}}` };
+      if (key.suffix !== undefined) {
+        if (free) {
+          if (additional !== false) offer(`${key.suffix}:${this.smallest(additional, 0)}}`);
+          continue;
+        }
         // the grammar writes keys as JSON strings of declared names, in order, skipping no required one
         const written = this.text.slice(i + 1);
-        const candidates = names.slice(last + 1);
-        const firstRequired = candidates.findIndex((n) => required.has(n));
-        const allowed = firstRequired === -1 ? candidates : candidates.slice(0, firstRequired + 1);
-        const chosen = allowed.find((n) => JSON.stringify(n).slice(1).startsWith(written));
-        if (chosen === undefined) throw new Mismatch();
-        const rest = JSON.stringify(chosen).slice(1 + written.length);
-        return { suffix: `${rest}:${this.smallest(properties[chosen] as Schema, depth + 1)}${close(names.indexOf(chosen))}` };
+        for (let index = last + 1; index < names.length; index++) {
+          const spelled = JSON.stringify(names[index]).slice(1);
+          if (spelled.startsWith(written)) offer(`${spelled.slice(written.length)}:${this.smallest(properties[names[index]!] as Schema, 0)}${close(index)}`);
+          if (required.has(names[index]!)) break;
+        }
+        continue;
       }
-      name = JSON.parse(this.text.slice(i, key.end)) as string;
-      if (names.length === 0) {
+      const keyEnd = [...key.ends][0]!;
+      const name = JSON.parse(this.text.slice(i, keyEnd)) as string;
+      let index = -1;
+      let valueSchema: Schema;
+      if (free) {
+        if (additional === false) continue;
         valueSchema = additional;
       } else {
-        const index = names.indexOf(name);
-        if (index <= last) throw new Mismatch();
-        last = index;
+        index = names.indexOf(name);
+        if (index <= last || !skippable(last + 1, index)) continue;
         valueSchema = properties[name] as Schema;
       }
-      i = skipSpaces(this.text, key.end);
-      const tail = (): string => (names.length === 0 ? "}" : close(last));
-      if (i >= this.text.length) return { suffix: `:${this.smallest(valueSchema, depth + 1)}${tail()}` };
-      if (this.text[i] !== ":") throw new Mismatch();
-      const value = this.value(valueSchema, skipSpaces(this.text, i + 1), depth + 1);
-      if ("suffix" in value) return { suffix: `${value.suffix}${tail()}` };
-      i = skipSpaces(this.text, value.end);
-      if (i >= this.text.length) return { suffix: tail() };
-      if (this.text[i] === ",") {
-        afterComma = true;
-        i = skipSpaces(this.text, i + 1);
+      const closeAfter = (): string => (free ? "}" : close(index));
+      const colon = skipSpaces(this.text, keyEnd);
+      if (colon >= this.text.length) {
+        offer(`:${this.smallest(valueSchema, 0)}${closeAfter()}`);
         continue;
       }
-      if (this.text[i] !== "}") throw new Mismatch();
-      return { end: i + 1 };
+      if (this.text[colon] !== ":") continue;
+      const value = this.value(valueSchema, skipSpaces(this.text, colon + 1), depth + 1);
+      if (value.suffix !== undefined) offer(`${value.suffix}${closeAfter()}`);
+      for (const end of value.ends) {
+        const j = skipSpaces(this.text, end);
+        if (j >= this.text.length) offer(closeAfter());
+        else if (this.text[j] === ",") states.add({ i: skipSpaces(this.text, j + 1), last: index, afterComma: true });
+        else if (this.text[j] === "}" && (free || skippable(index + 1, names.length))) outcome.ends.add(j + 1);
+      }
     }
+    return outcome;
   }
 
-  private array(schema: Record<string, unknown>, at: number, depth: number): Result {
+  /** An array: `prefixItems` as a fixed tuple, or `items` between `minItems` and `maxItems`. */
+  private array(schema: Record<string, unknown>, at: number, depth: number): Outcome {
     const tuple = Array.isArray(schema.prefixItems) ? (schema.prefixItems as Schema[]) : undefined;
-    const itemSchema = (index: number): Schema => (tuple ? tuple[index]! : ((schema.items ?? true) as Schema));
+    const itemSchema = (index: number): Schema => (tuple ? (tuple[index] ?? false) : ((schema.items ?? true) as Schema));
     const min = tuple ? tuple.length : typeof schema.minItems === "number" ? schema.minItems : 0;
+    const max = tuple ? tuple.length : typeof schema.maxItems === "number" ? schema.maxItems : Infinity;
     /** The items still needed after `count`, then the bracket. */
     const close = (count: number): string => {
-      const missing = Array.from({ length: Math.max(0, min - count) }, (_, k) => this.smallest(itemSchema(count + k), depth + 1));
+      const missing = Array.from({ length: Math.max(0, min - count) }, (_, k) => this.smallest(itemSchema(count + k), 0));
       return `${missing.map((item) => `,${item}`).join("")}]`;
     };
-    let i = skipSpaces(this.text, at + 1);
-    let count = 0;
-    let afterComma = false;
-    for (;;) {
+    const outcome: Outcome = { ends: new Set(), suffix: undefined };
+    const offer = (suffix: string | undefined): void => {
+      if (suffix !== undefined && (outcome.suffix === undefined || suffix.length < outcome.suffix.length)) outcome.suffix = suffix;
+    };
+    const states = new StateQueue<{ i: number; count: number; afterComma: boolean }>((s) => `${s.i} ${s.count} ${s.afterComma}`);
+    states.add({ i: skipSpaces(this.text, at + 1), count: 0, afterComma: false });
+    for (let state = states.next(); state !== undefined; state = states.next()) {
+      const { i, count, afterComma } = state;
       if (i >= this.text.length) {
-        if (afterComma) return { suffix: `${this.smallest(itemSchema(count), depth + 1)}${close(count + 1)}` };
-        if (count === 0 && min > 0) return { suffix: `${this.smallest(itemSchema(0), depth + 1)}${close(1)}` };
-        return { suffix: close(count) };
-      }
-      if (this.text[i] === "]" && !afterComma) return { end: i + 1 };
-      const value = this.value(itemSchema(count), i, depth + 1);
-      count++;
-      if ("suffix" in value) return { suffix: `${value.suffix}${close(count)}` };
-      i = skipSpaces(this.text, value.end);
-      if (i >= this.text.length) return { suffix: close(count) };
-      if (this.text[i] === ",") {
-        afterComma = true;
-        i = skipSpaces(this.text, i + 1);
+        if (afterComma || (count === 0 && min > 0)) {
+          if (count < max) offer(`${this.smallest(itemSchema(count), 0)}${close(count + 1)}`);
+        } else offer(close(count));
         continue;
       }
-      if (this.text[i] !== "]") throw new Mismatch();
-      return { end: i + 1 };
+      if (this.text[i] === "]") {
+        if (!afterComma && count >= min) outcome.ends.add(i + 1);
+        continue;
+      }
+      if ((count > 0 && !afterComma) || count >= max) continue;
+      const value = this.value(itemSchema(count), i, depth + 1);
+      if (value.suffix !== undefined) offer(`${value.suffix}${close(count + 1)}`);
+      for (const end of value.ends) {
+        const j = skipSpaces(this.text, end);
+        if (j >= this.text.length) offer(close(count + 1));
+        else if (this.text[j] === ",") states.add({ i: skipSpaces(this.text, j + 1), count: count + 1, afterComma: true });
+        else if (this.text[j] === "]" && count + 1 >= min) outcome.ends.add(j + 1);
+      }
     }
+    return outcome;
   }
 
-  /** The shortest JSON text `schema` accepts. */
+  /** The shortest JSON text `schema` accepts (`SchemaError` when it has none of finite, bounded size). */
   smallest(schema: Schema, depth: number): string {
-    const candidates = this.alternatives(schema, depth).map((alternative) => this.smallestOf(alternative, depth));
-    return candidates.reduce((best, candidate) => (candidate.length < best.length ? candidate : best));
+    if (typeof schema === "boolean") {
+      if (schema) return "0";
+      throw new SchemaError("", "the schema 'false' accepts no value");
+    }
+    let byDepth = this.smallestByDepth.get(schema);
+    if (!byDepth) this.smallestByDepth.set(schema, (byDepth = new Map()));
+    let result = byDepth.get(depth);
+    if (result === undefined) {
+      result = this.computeSmallest(schema, depth);
+      byDepth.set(depth, result);
+    }
+    if (result instanceof SchemaError) throw result;
+    return result;
+  }
+
+  private computeSmallest(schema: Schema, depth: number): string | SchemaError {
+    if (depth > SCHEMA_LIMITS.depth) return new SchemaError("", "the schema nests too deeply, or requires itself without end, to have a value");
+    let best: string | undefined;
+    let failure: SchemaError | undefined;
+    try {
+      for (const alternative of this.alternatives(schema)) {
+        try {
+          const candidate = this.smallestOf(alternative, depth);
+          if (best === undefined || candidate.length < best.length) best = candidate;
+        } catch (error) {
+          if (!(error instanceof SchemaError)) throw error;
+          failure = error;
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof SchemaError)) throw error;
+      return error;
+    }
+    return best ?? failure ?? new SchemaError("", "the schema accepts no value");
   }
 
   private smallestOf(schema: Schema, depth: number): string {
@@ -314,20 +449,34 @@ class Closer {
       case "object": {
         const properties = isObject(object.properties) ? object.properties : {};
         const required = Array.isArray(object.required) ? (object.required as string[]) : [];
+        let length = 2;
         const entries = Object.keys(properties)
           .filter((name) => required.includes(name))
-          .map((name) => `${JSON.stringify(name)}:${this.smallest(properties[name] as Schema, depth + 1)}`);
+          .map((name) => {
+            const entry = `${JSON.stringify(name)}:${this.smallest(properties[name] as Schema, depth + 1)}`;
+            length += entry.length + 1;
+            this.bounded(length);
+            return entry;
+          });
         return `{${entries.join(",")}}`;
       }
       case "array": {
         const tuple = Array.isArray(object.prefixItems) ? (object.prefixItems as Schema[]) : undefined;
         const min = tuple ? tuple.length : typeof object.minItems === "number" ? object.minItems : 0;
-        const items = Array.from({ length: min }, (_, k) => this.smallest(tuple ? tuple[k]! : ((object.items ?? true) as Schema), depth + 1));
+        const items: string[] = [];
+        let length = 2;
+        for (let k = 0; k < min; k++) {
+          const item = this.smallest(tuple ? tuple[k]! : ((object.items ?? true) as Schema), depth + 1);
+          // the same item schema min times: its length says at once whether they fit
+          this.bounded(tuple ? (length += item.length + 1) : length + min * (item.length + 1));
+          items.push(item);
+        }
         return `[${items.join(",")}]`;
       }
       case "string": {
-        const format = typeof object.format === "string" ? FORMAT_EXAMPLES[object.format] : undefined;
-        return `"${format ?? this.padding(object, 0)}"`;
+        const format = formatOf(object);
+        this.bounded(typeof object.minLength === "number" ? object.minLength : 0);
+        return `"${format !== undefined ? FORMAT_EXAMPLES[format] : this.padding(object, 0)}"`;
       }
       case "number":
       case "integer":
@@ -337,5 +486,49 @@ class Closer {
       default:
         return "null";
     }
+  }
+
+  private bounded(length: number): void {
+    if (length > SCHEMA_LIMITS.smallestValueChars) {
+      throw new SchemaError("", `the smallest value the schema accepts is longer than ${SCHEMA_LIMITS.smallestValueChars} characters`);
+    }
+  }
+}
+
+/** Keys of `true` and `false` schemas in the memo of readings. */
+const ANY_VALUE = {};
+const NO_VALUE = {};
+/** No reading (shared: never added to). */
+const NOTHING: Outcome = { ends: new Set<number>(), suffix: undefined };
+
+/** All the readings of `outcomes` (the shortest completion kept). */
+function union(...outcomes: Outcome[]): Outcome {
+  const all: Outcome = { ends: new Set(), suffix: undefined };
+  for (const outcome of outcomes) {
+    for (const end of outcome.ends) all.ends.add(end);
+    if (outcome.suffix !== undefined && (all.suffix === undefined || outcome.suffix.length < all.suffix.length)) all.suffix = outcome.suffix;
+  }
+  return all;
+}
+
+/**
+ * Reading states of one container still to follow, each taken once. A state only leads to states further in the
+ * text, so the order they are taken in does not matter.
+ */
+class StateQueue<S> {
+  private readonly seen = new Set<string>();
+  private readonly pending: S[] = [];
+
+  constructor(private readonly key: (state: S) => string) {}
+
+  add(state: S): void {
+    const key = this.key(state);
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.pending.push(state);
+  }
+
+  next(): S | undefined {
+    return this.pending.pop();
   }
 }

@@ -9,8 +9,12 @@
  * date / time / date-time / uuid), integers (`minimum: 0`), and the annotations (`title`, `description`, ...). Any
  * other keyword is refused with a `SchemaError` naming it: a schema the grammar would not enforce is never
  * silently accepted. Whitespace is one optional space after `:` and `,`; numbers have at most 16 digits before and
- * after the point and a two-digit exponent (always finite); integers have no fraction and no exponent.
+ * after the point and a two-digit exponent (always finite); integers have no fraction and no exponent. A schema past
+ * `SCHEMA_LIMITS` (nesting, size, repetition counts) is refused with a `SchemaError` as it is read, before any
+ * grammar exists.
  */
+
+import { SCHEMA_LIMITS } from "./schemaLimits.js";
 
 /** A schema keyword or value the grammar cannot enforce; `path` locates it inside the schema. */
 export class SchemaError extends Error {
@@ -67,7 +71,7 @@ export function jsonObjectGrammar(): string {
 export function jsonSchemaGrammar(schema: unknown, root: (value: string) => string = (value) => value): string {
   if (typeof schema !== "boolean" && !isObject(schema)) throw new SchemaError("", "a schema must be an object or a boolean");
   const builder = new GrammarBuilder(schema);
-  return builder.build(root(builder.rule(schema, "")));
+  return builder.build(root(builder.rule(schema, "", 0)));
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -87,6 +91,14 @@ class GrammarBuilder {
   /** `$ref` target → rule name (named before its body is built, so recursion works). */
   private readonly refs = new Map<string, string>();
   private readonly usedPrimitives = new Set<string>();
+  /** What the schema has used so far of each of `SCHEMA_LIMITS`. */
+  private subschemas = 0;
+  private properties = 0;
+  private enumValues = 0;
+  private stringChars = 0;
+  private repetitions = 0;
+  /** Where the last repetition came from, to name it if it passes the limit. */
+  private repetitionPath = "";
 
   constructor(private readonly root: Schema) {}
 
@@ -101,25 +113,52 @@ class GrammarBuilder {
     return this.primitive("object");
   }
 
-  /** The name of a rule (or a primitive's) matching `schema`. */
-  rule(schema: Schema, path: string): string {
+  /** The name of a rule (or a primitive's) matching `schema`, `depth` levels (`$ref`s followed included) below the root. */
+  rule(schema: Schema, path: string, depth: number): string {
+    if (depth > SCHEMA_LIMITS.depth) throw new SchemaError(path, `the schema nests deeper than ${SCHEMA_LIMITS.depth} levels (references followed included)`);
+    if (++this.subschemas > SCHEMA_LIMITS.subschemas) throw new SchemaError(path, `the schema has more than ${SCHEMA_LIMITS.subschemas} subschemas`);
     if (schema === true) return this.primitive("value");
     if (schema === false) throw new SchemaError(path, "the schema 'false' accepts no value");
+    if (!isObject(schema)) throw new SchemaError(path, "a schema must be an object or a boolean");
     this.checkKeywords(schema, path);
-    if (typeof schema.$ref === "string") return this.ref(schema.$ref, path);
-    if ("const" in schema) return this.define(literal(schema.const));
+    if (typeof schema.$ref === "string") return this.ref(schema.$ref, path, depth);
+    if ("const" in schema) return this.define(this.values([schema.const], `${path}.const`).join(" | "));
     if (schema.enum !== undefined) {
       if (!Array.isArray(schema.enum) || schema.enum.length === 0) throw new SchemaError(`${path}.enum`, "'enum' must be a non-empty array");
-      return this.define(schema.enum.map(literal).join(" | "));
+      return this.define(this.values(schema.enum, `${path}.enum`).join(" | "));
     }
     const alternatives = schema.anyOf ?? schema.oneOf;
     if (alternatives !== undefined) {
       const key = schema.anyOf !== undefined ? "anyOf" : "oneOf";
       if (!Array.isArray(alternatives) || alternatives.length === 0) throw new SchemaError(`${path}.${key}`, `'${key}' must be a non-empty array`);
-      return this.define(alternatives.map((alternative, i) => this.rule(alternative as Schema, `${path}.${key}[${i}]`)).join(" | "));
+      return this.define(alternatives.map((alternative, i) => this.rule(alternative as Schema, `${path}.${key}[${i}]`, depth + 1)).join(" | "));
     }
     const types = this.types(schema, path);
-    return this.define(types.map((type) => this.typed(type, schema, path)).join(" | "));
+    return this.define(types.map((type) => this.typed(type, schema, path, depth)).join(" | "));
+  }
+
+  /** `enum` values or a `const` as GBNF literals, counted against the limits on values and their characters. */
+  private values(values: readonly unknown[], path: string): string[] {
+    this.enumValues += values.length;
+    if (this.enumValues > SCHEMA_LIMITS.enumValues) throw new SchemaError(path, `the schema has more than ${SCHEMA_LIMITS.enumValues} enum and const values`);
+    return values.map((value) => {
+      const text = literal(value);
+      this.chars(text.length, path);
+      return text;
+    });
+  }
+
+  private chars(count: number, path: string): void {
+    this.stringChars += count;
+    if (this.stringChars > SCHEMA_LIMITS.stringChars) {
+      throw new SchemaError(path, `the schema's property names, definition names, enum values and consts exceed ${SCHEMA_LIMITS.stringChars} characters`);
+    }
+  }
+
+  /** `x{min,max}` in GBNF; `define` counts it against the limit on the repetitions llama.cpp expands, once per rule. */
+  private repeat(item: string, min: number, max: number | undefined, path: string): string {
+    this.repetitionPath = path;
+    return `${item}{${min},${max ?? ""}}`;
   }
 
   private types(schema: Record<string, unknown>, path: string): JsonType[] {
@@ -138,12 +177,12 @@ class GrammarBuilder {
     return list as JsonType[];
   }
 
-  private typed(type: JsonType, schema: Record<string, unknown>, path: string): string {
+  private typed(type: JsonType, schema: Record<string, unknown>, path: string, depth: number): string {
     switch (type) {
       case "object":
-        return this.object(schema, path);
+        return this.object(schema, path, depth);
       case "array":
-        return this.array(schema, path);
+        return this.array(schema, path, depth);
       case "string":
         return this.string(schema, path);
       case "integer":
@@ -153,10 +192,13 @@ class GrammarBuilder {
     }
   }
 
-  private object(schema: Record<string, unknown>, path: string): string {
+  private object(schema: Record<string, unknown>, path: string, depth: number): string {
     const properties = schema.properties ?? {};
     if (!isObject(properties)) throw new SchemaError(`${path}.properties`, "'properties' must be an object");
     const names = Object.keys(properties);
+    this.properties += names.length;
+    if (this.properties > SCHEMA_LIMITS.properties) throw new SchemaError(`${path}.properties`, `the schema has more than ${SCHEMA_LIMITS.properties} properties`);
+    for (const name of names) this.chars(name.length, `${path}.properties`);
     const required = schema.required ?? [];
     if (!Array.isArray(required) || required.some((name) => typeof name !== "string")) {
       throw new SchemaError(`${path}.required`, "'required' must be a list of property names");
@@ -166,7 +208,7 @@ class GrammarBuilder {
     const additional = schema.additionalProperties ?? false;
     if (names.length === 0) {
       if (additional === false) return this.define('"{" "}"');
-      const value = this.rule(additional as Schema, `${path}.additionalProperties`);
+      const value = this.rule(additional as Schema, `${path}.additionalProperties`, depth + 1);
       const entry = this.define(`${this.primitive("string")} ":" ${this.primitive("ws")} ${value}`);
       return this.define(`"{" ( ${entry} ( "," ${this.primitive("ws")} ${entry} )* )? "}"`);
     }
@@ -174,7 +216,7 @@ class GrammarBuilder {
       throw new SchemaError(`${path}.additionalProperties`, "'additionalProperties' other than false is supported only for objects without 'properties'");
     }
     const entries = names.map((name) => {
-      const value = this.rule(properties[name] as Schema, `${path}.properties.${name}`);
+      const value = this.rule(properties[name] as Schema, `${path}.properties.${name}`, depth + 1);
       return { entry: this.define(`${literal(name)} ":" ${this.primitive("ws")} ${value}`), required: (required as string[]).includes(name) };
     });
     // built from the last entry back: first = entries i.. with the first one emitted bare (empty when all are
@@ -192,7 +234,7 @@ class GrammarBuilder {
     return this.define(`"{" ${first} "}"`);
   }
 
-  private array(schema: Record<string, unknown>, path: string): string {
+  private array(schema: Record<string, unknown>, path: string, depth: number): string {
     const min = this.count(schema.minItems, `${path}.minItems`) ?? 0;
     const max = this.count(schema.maxItems, `${path}.maxItems`);
     if (max !== undefined && max < min) throw new SchemaError(`${path}.maxItems`, "'maxItems' is below 'minItems'");
@@ -202,20 +244,26 @@ class GrammarBuilder {
       if (schema.items !== undefined && schema.items !== false) {
         throw new SchemaError(`${path}.items`, "'items' after 'prefixItems' is supported only as false (a fixed tuple)");
       }
-      const items = schema.prefixItems.map((item, i) => this.rule(item as Schema, `${path}.prefixItems[${i}]`));
+      const items = schema.prefixItems.map((item, i) => this.rule(item as Schema, `${path}.prefixItems[${i}]`, depth + 1));
       return this.define(items.length === 0 ? '"[" "]"' : `"[" ${items.join(` ${comma} `)} "]"`);
     }
     if (schema.items === false) return this.define('"[" "]"');
-    const item = this.rule((schema.items ?? true) as Schema, `${path}.items`);
+    const item = this.rule((schema.items ?? true) as Schema, `${path}.items`, depth + 1);
     if (max === 0) return this.define('"[" "]"');
-    const more = max === undefined ? `( ${comma} ${item} )${min > 1 ? `{${min - 1},}` : "*"}` : `( ${comma} ${item} ){${Math.max(0, min - 1)},${max - 1}}`;
+    const more =
+      max === undefined
+        ? min > 1
+          ? this.repeat(`( ${comma} ${item} )`, min - 1, undefined, `${path}.minItems`)
+          : `( ${comma} ${item} )*`
+        : this.repeat(`( ${comma} ${item} )`, Math.max(0, min - 1), max - 1, `${path}.maxItems`);
     const list = `${item} ${more}`;
     return this.define(min === 0 ? `"[" ( ${list} )? "]"` : `"[" ${list} "]"`);
   }
 
   private string(schema: Record<string, unknown>, path: string): string {
     if (schema.format !== undefined) {
-      const format = FORMATS[schema.format as string];
+      // own names only: `format: "toString"` must not find Object.prototype's
+      const format = typeof schema.format === "string" && Object.hasOwn(FORMATS, schema.format) ? FORMATS[schema.format] : undefined;
       if (format === undefined) throw new SchemaError(`${path}.format`, `the string format ${JSON.stringify(schema.format)} is not supported`);
       return this.define(`"\\"" ${format} "\\""`);
     }
@@ -223,27 +271,30 @@ class GrammarBuilder {
     const max = this.count(schema.maxLength, `${path}.maxLength`);
     if (min === undefined && max === undefined) return this.primitive("string");
     if (max !== undefined && max < (min ?? 0)) throw new SchemaError(`${path}.maxLength`, "'maxLength' is below 'minLength'");
-    return this.define(`"\\"" ${this.primitive("char")}{${min ?? 0},${max ?? ""}} "\\""`);
+    return this.define(`"\\"" ${this.repeat(this.primitive("char"), min ?? 0, max, `${path}.${max !== undefined ? "maxLength" : "minLength"}`)} "\\""`);
   }
 
   private count(value: unknown, path: string): number | undefined {
     if (value === undefined) return undefined;
     if (!Number.isInteger(value) || (value as number) < 0) throw new SchemaError(path, "must be a non-negative integer");
+    if ((value as number) > SCHEMA_LIMITS.repetition) throw new SchemaError(path, `must be at most ${SCHEMA_LIMITS.repetition} (llama.cpp's grammar repetition limit)`);
     return value as number;
   }
 
-  private ref(target: string, path: string): string {
+  private ref(target: string, path: string, depth: number): string {
     const match = /^#\/(\$defs|definitions)\/([^/]+)$/.exec(target);
     if (!match) throw new SchemaError(`${path}.$ref`, `only references to '#/$defs/NAME' or '#/definitions/NAME' are supported, not ${JSON.stringify(target)}`);
     const name = this.refs.get(target);
     if (name !== undefined) return name;
-    const container = typeof this.root === "object" ? this.root[match[1]!] : undefined;
-    const definition = isObject(container) ? container[match[2]!] : undefined;
+    const container = typeof this.root === "object" && Object.hasOwn(this.root, match[1]!) ? this.root[match[1]!] : undefined;
+    // own names only: `#/$defs/constructor` must not find Object.prototype's
+    const definition = isObject(container) && Object.hasOwn(container, match[2]!) ? container[match[2]!] : undefined;
     if (definition === undefined) throw new SchemaError(`${path}.$ref`, `${JSON.stringify(target)} is not defined`);
+    this.chars(match[2]!.length, `${path}.$ref`);
     const ruleName = `ref${this.refs.size}`;
     this.refs.set(target, ruleName);
     this.rules.set(ruleName, ""); // reserved now: the definition may refer to itself
-    this.rules.set(ruleName, this.rule(definition as Schema, `${match[1]}.${match[2]}`));
+    this.rules.set(ruleName, this.rule(definition as Schema, `${match[1]}.${match[2]}`, depth + 1));
     return ruleName;
   }
 
@@ -260,6 +311,10 @@ class GrammarBuilder {
     if (/^[a-z][a-z0-9-]*$/.test(body)) return body; // already a rule name
     const existing = this.byBody.get(body);
     if (existing !== undefined) return existing;
+    for (const [, min, max] of body.matchAll(/\{(\d+),(\d*)\}/g)) this.repetitions += Number(max || min);
+    if (this.repetitions > SCHEMA_LIMITS.repetitionsTotal) {
+      throw new SchemaError(this.repetitionPath, `the schema's minItems, maxItems, minLength and maxLength add up to more than ${SCHEMA_LIMITS.repetitionsTotal}`);
+    }
     const name = `r${this.byBody.size}`;
     this.byBody.set(body, name);
     this.rules.set(name, body);

@@ -1,14 +1,17 @@
 import { z } from "zod";
+import { LIMITS } from "./limits.js";
+
+const text = z.string().min(1, "an input must not be empty").max(LIMITS.embeddingInputChars);
 
 /** `POST /embeddings`, fields in the order of OpenAI's reference. */
 export const embeddingRequestSchema = z
   .object({
-    /** Text, texts, token ids, or lists of token ids; at most 2048 inputs, none empty. */
+    /** Text, texts, token ids, or lists of token ids; at most 2048 inputs, none empty, each text bounded. */
     input: z.union([
-      z.string().min(1, "an input must not be empty"),
-      z.array(z.string().min(1, "an input must not be empty")).min(1).max(2048),
+      text,
+      z.array(text).min(1).max(LIMITS.embeddingInputs),
       z.array(z.number().int().min(0)).min(1),
-      z.array(z.array(z.number().int().min(0)).min(1)).min(1).max(2048),
+      z.array(z.array(z.number().int().min(0)).min(1)).min(1).max(LIMITS.embeddingInputs),
     ]),
     model: z.string(),
     encoding_format: z.enum(["float", "base64"]).nullish(),

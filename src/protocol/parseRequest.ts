@@ -10,7 +10,7 @@ export function paramPath(path: readonly PropertyKey[]): string {
 export function parseRequest<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
+  const issue = specific(result.error.issues[0]);
   if (!issue) throw new InvalidRequestError("Invalid request body.");
   const param = paramPath(issue.path);
   if (issue.code === "invalid_type" && issue.input === undefined) {
@@ -21,4 +21,19 @@ export function parseRequest<S extends z.ZodType>(schema: S, body: unknown): z.i
     param || null,
     "invalid_value",
   );
+}
+
+/**
+ * A union's issue, when one of its forms had the right type and failed only a bound (an array of too many
+ * prompts): that form's issue, which says what is wrong, instead of "Invalid input".
+ */
+function specific(issue: z.core.$ZodIssue | undefined): z.core.$ZodIssue | undefined {
+  if (issue?.code !== "invalid_union") return issue;
+  for (const branch of issue.errors) {
+    const inner = branch[0];
+    if (inner && !(inner.code === "invalid_type" && inner.path.length === 0) && inner.code !== "invalid_union") {
+      return { ...inner, path: [...issue.path, ...inner.path] };
+    }
+  }
+  return issue;
 }

@@ -1,13 +1,19 @@
 import { z } from "zod";
+import { LIMITS } from "./limits.js";
 
 /**
  * Request bodies of the OpenAI-compatible endpoints, fields in the order of OpenAI's reference. Unknown fields
  * are accepted and ignored (`loose`), as OpenAI-compatible servers do. Fields that change the answer but are not
- * implemented yet are accepted by the schema and refused with a 400 by `toGenerationParams`.
+ * implemented yet are accepted by the schema and refused with a 400 by `toGenerationParams`. Every list and
+ * every string that costs work per item or per character is bounded (`limits.ts`).
  */
 
-const stop = z.union([z.string(), z.array(z.string()).max(4)]).nullish();
-const logitBias = z.record(z.string().regex(/^\d+$/, "keys must be token ids"), z.number().min(-100).max(100)).nullish();
+const stopString = z.string().max(LIMITS.stopChars);
+const stop = z.union([stopString, z.array(stopString).max(LIMITS.stopStrings)]).nullish();
+const logitBias = z
+  .record(z.string().regex(/^\d+$/, "keys must be token ids"), z.number().min(-100).max(100))
+  .refine((bias) => Object.keys(bias).length <= LIMITS.logitBias, `at most ${LIMITS.logitBias} entries`)
+  .nullish();
 
 const textPart = z.object({ type: z.literal("text"), text: z.string() }).loose();
 const otherPart = z.object({ type: z.string() }).loose();
@@ -21,15 +27,28 @@ const toolCall = z
   })
   .loose();
 
+const functionName = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "a function name is 1 to 64 letters, digits, '_' or '-'");
+const functionDefinition = z
+  .object({
+    name: functionName,
+    description: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    strict: z.boolean().nullish(),
+  })
+  .loose();
+
 const message = z
   .object({
-    role: z.enum(["developer", "system", "user", "assistant", "tool"]),
+    /** `function`: the deprecated form of a tool result (its `name` says which function). */
+    role: z.enum(["developer", "system", "user", "assistant", "tool", "function"]),
     content: messageContent,
     name: z.string().optional(),
     /** An assistant message's calls. */
     tool_calls: z.array(toolCall).nullish(),
     /** A tool message: the call it answers. */
     tool_call_id: z.string().nullish(),
+    /** An assistant message's call in the deprecated form. */
+    function_call: z.object({ name: z.string(), arguments: z.string() }).loose().nullish(),
   })
   .loose();
 
@@ -38,7 +57,7 @@ const sampling = {
   frequency_penalty: z.number().min(-2).max(2).nullish(),
   logit_bias: logitBias,
   max_tokens: z.number().int().min(1).nullish(),
-  n: z.number().int().min(1).max(128).nullish(),
+  n: z.number().int().min(1).max(LIMITS.n).nullish(),
   presence_penalty: z.number().min(-2).max(2).nullish(),
   seed: z.number().int().nullish(),
   stop,
@@ -55,7 +74,7 @@ const sampling = {
 
 export const chatCompletionRequestSchema = z
   .object({
-    messages: z.array(message).min(1),
+    messages: z.array(message).min(1).max(LIMITS.messages),
     model: z.string(),
     ...sampling,
     logprobs: z.boolean().nullish(),
@@ -86,22 +105,19 @@ export const chatCompletionRequestSchema = z
         z
           .object({
             type: z.literal("function"),
-            function: z
-              .object({
-                name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "a function name is 1 to 64 letters, digits, '_' or '-'"),
-                description: z.string().optional(),
-                parameters: z.record(z.string(), z.unknown()).optional(),
-                strict: z.boolean().nullish(),
-              })
-              .loose(),
+            function: functionDefinition,
           })
           .loose(),
       )
+      .max(LIMITS.tools)
       .nullish(),
     tool_choice: z
       .union([z.enum(["none", "auto", "required"]), z.object({ type: z.literal("function"), function: z.object({ name: z.string() }).loose() }).loose()])
       .nullish(),
     parallel_tool_calls: z.boolean().nullish(),
+    /** The deprecated form of `tools` and `tool_choice`: at most one call, answered as `message.function_call`. */
+    functions: z.array(functionDefinition).min(1).max(LIMITS.tools).nullish(),
+    function_call: z.union([z.enum(["none", "auto"]), z.object({ name: z.string() }).loose()]).nullish(),
   })
   .loose();
 
@@ -110,11 +126,11 @@ export const completionRequestSchema = z
     model: z.string(),
     prompt: z.union([
       z.string(),
-      z.array(z.string()).min(1),
+      z.array(z.string()).min(1).max(LIMITS.prompts),
       z.array(z.number().int().min(0)).min(1),
-      z.array(z.array(z.number().int().min(0)).min(1)).min(1),
+      z.array(z.array(z.number().int().min(0)).min(1)).min(1).max(LIMITS.prompts),
     ]),
-    best_of: z.number().int().min(1).nullish(),
+    best_of: z.number().int().min(1).max(LIMITS.bestOf).nullish(),
     echo: z.boolean().nullish(),
     ...sampling,
     // 0 scores the prompt without generating (with `echo` and `logprobs`)

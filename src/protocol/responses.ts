@@ -71,7 +71,7 @@ export interface ToolCallDelta {
 }
 
 /** Why a choice ended: the engine's reasons, the calls the model made, or the content filter withholding it. */
-export type ChoiceFinishReason = FinishReason | "tool_calls" | "content_filter";
+export type ChoiceFinishReason = FinishReason | "tool_calls" | "function_call" | "content_filter";
 
 export interface ChatCompletion {
   id: string;
@@ -80,7 +80,8 @@ export interface ChatCompletion {
   model: string;
   choices: Array<{
     index: number;
-    message: { role: "assistant"; content: string | null; refusal: null; tool_calls?: ToolCallWire[] };
+    /** `function_call`: the call, when the request used the deprecated `functions`. */
+    message: { role: "assistant"; content: string | null; refusal: null; tool_calls?: ToolCallWire[]; function_call?: { name: string; arguments: string } };
     logprobs: ChatLogprobs | null;
     finish_reason: ChoiceFinishReason;
     content_filter_results: ContentFilterResults;
@@ -98,7 +99,7 @@ export interface ChatCompletionChunk {
   model: string;
   choices: Array<{
     index: number;
-    delta: { role?: "assistant"; content?: string; tool_calls?: ToolCallDelta[] };
+    delta: { role?: "assistant"; content?: string; tool_calls?: ToolCallDelta[]; function_call?: { name?: string; arguments: string } };
     logprobs: ChatLogprobs | null;
     finish_reason: ChoiceFinishReason | null;
     content_filter_results: ContentFilterResults;

@@ -1,10 +1,11 @@
 import { randomInt } from "node:crypto";
 import { InvalidRequestError } from "../errors/ApiError.js";
 import type { SamplingParams, StructuredOutput } from "../engine/types.js";
-import { closeJson, smallestJson } from "../grammar/closeJson.js";
+import { assertClosable, closeJson } from "../grammar/closeJson.js";
 import { jsonObjectGrammar, jsonSchemaGrammar, SchemaError } from "../grammar/jsonSchemaGrammar.js";
 import { toolCallGrammar } from "../tools/toolCallGrammar.js";
 import type { ToolChatMessage, ToolDefinition } from "../tools/types.js";
+import { LIMITS } from "./limits.js";
 import type { ChatCompletionRequest, ChatRequestMessage, CompletionRequest } from "./requests.js";
 
 /** What both endpoints ask of a generation, in engine terms. */
@@ -30,6 +31,13 @@ export interface ChatParams extends GenerationParams {
   structured: StructuredOutput | undefined;
   /** The functions whose calls are parsed out of the output (tools offered and `tool_choice` not "none"). */
   toolNames: ReadonlySet<string> | undefined;
+  /**
+   * At most one call (`parallel_tool_calls: false`, or the deprecated `functions`): forced calls by the grammar;
+   * with `auto`, the generation stops at the end of the first call.
+   */
+  singleCall: boolean;
+  /** The request used the deprecated `functions`: a call comes back as `message.function_call`. */
+  legacyFunctions: boolean;
 }
 
 export interface CompletionParams extends GenerationParams {
@@ -115,14 +123,18 @@ export function toChatParams(request: ChatCompletionRequest, vocabularySize: num
   if (request.top_logprobs != null && !request.logprobs) {
     throw new InvalidRequestError("'top_logprobs' requires 'logprobs' to be true.", "top_logprobs", "invalid_value");
   }
-  const tools = toolsOf(request);
+  const legacy = legacyFunctions(request);
+  const tools = legacy ? asLegacy(() => toolsOf(legacy)) : toolsOf(request);
   const messages = request.messages.map((message, index): ToolChatMessage => {
-    const role = message.role === "developer" ? "system" : message.role;
+    const role = message.role === "developer" ? "system" : message.role === "function" ? "tool" : message.role;
+    // a deprecated function_call is a tool call without an id: a function result names its function instead
+    const calls = message.tool_calls?.map((call) => ({ id: call.id, name: call.function.name, arguments: call.function.arguments })) ??
+      (message.function_call ? [{ id: `function_call_${index}`, name: message.function_call.name, arguments: message.function_call.arguments }] : undefined);
     return {
       role,
       content: messageText(message, index),
       ...(message.name !== undefined ? { name: message.name } : {}),
-      ...(message.tool_calls ? { toolCalls: message.tool_calls.map((call) => ({ id: call.id, name: call.function.name, arguments: call.function.arguments })) } : {}),
+      ...(calls ? { toolCalls: calls } : {}),
       ...(message.tool_call_id != null ? { toolCallId: message.tool_call_id } : {}),
     };
   });
@@ -137,6 +149,39 @@ export function toChatParams(request: ChatCompletionRequest, vocabularySize: num
     logprobs: request.logprobs ? (request.top_logprobs ?? 0) : undefined,
     structured: tools.structured ?? structuredOutput(request.response_format),
     toolNames: tools.offered.length > 0 ? new Set(tools.offered.map((tool) => tool.name)) : undefined,
+    singleCall: (legacy ?? request).parallel_tool_calls === false,
+    legacyFunctions: legacy !== undefined,
+  };
+}
+
+/** Errors about the tools a deprecated `functions` stands for, naming the fields the request used. */
+function asLegacy<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (!(error instanceof InvalidRequestError) || error.param === null) throw error;
+    const param = error.param.replace(/^tools\[(\d+)\]\.function/, "functions[$1]").replace(/^tools$/, "functions").replace(/^tool_choice$/, "function_call");
+    const message = error.message.replace(/'tools'/g, "'functions'").replace(/'tool_choice'/g, "'function_call'");
+    throw new InvalidRequestError(message, param, error.code);
+  }
+}
+
+type ToolFields = Pick<ChatCompletionRequest, "tools" | "tool_choice" | "parallel_tool_calls">;
+
+/** The deprecated `functions` / `function_call` as the `tools` / `tool_choice` they stand for (one call at most). */
+function legacyFunctions(request: ChatCompletionRequest): ToolFields | undefined {
+  if (request.functions == null) {
+    if (request.function_call != null) throw new InvalidRequestError("'function_call' needs 'functions' to choose from.", "function_call", "invalid_value");
+    return undefined;
+  }
+  if (request.tools != null || request.tool_choice != null) {
+    throw new InvalidRequestError("'functions' is the deprecated form of 'tools': use one or the other.", "functions", "invalid_value");
+  }
+  const choice = request.function_call;
+  return {
+    tools: request.functions.map((f) => ({ type: "function" as const, function: f })),
+    tool_choice: choice == null || typeof choice === "string" ? (choice ?? "auto") : { type: "function" as const, function: { name: choice.name } },
+    parallel_tool_calls: false,
   };
 }
 
@@ -144,7 +189,7 @@ export function toChatParams(request: ChatCompletionRequest, vocabularySize: num
  * The tools offered to the model (none with `tool_choice: "none"`), and the grammar that forces calls for
  * `"required"` or a named function (`parallel_tool_calls: false`: exactly one call).
  */
-function toolsOf(request: ChatCompletionRequest): { offered: ToolDefinition[]; structured?: StructuredOutput } {
+function toolsOf(request: ToolFields): { offered: ToolDefinition[]; structured?: StructuredOutput } {
   const definitions = (request.tools ?? []).map(({ function: f }): ToolDefinition => ({
     name: f.name,
     ...(f.description !== undefined ? { description: f.description } : {}),
@@ -182,11 +227,13 @@ function structuredOutput(format: ChatCompletionRequest["response_format"]): Str
     format.type === "json_object" ? [format.schema, "response_format.schema"] : [format.json_schema.schema ?? {}, "response_format.json_schema.schema"];
   try {
     const grammar = schema === undefined ? jsonObjectGrammar() : jsonSchemaGrammar(schema);
-    smallestJson(schema); // a schema with no value of finite size is refused now, not when an output needs closing
+    // a schema with a value the closing could not end is refused now, not when an output needs closing
+    if (schema !== undefined) assertClosable(schema);
     return { grammar, close: (text) => closeJson(text, schema) };
   } catch (error) {
     if (!(error instanceof SchemaError)) throw error;
-    throw new InvalidRequestError(`Invalid schema for response_format: ${error.message}.`, `${param}${error.path}`, "invalid_value");
+    const at = error.path === "" || /^[.[]/.test(error.path) ? error.path : `.${error.path}`;
+    throw new InvalidRequestError(`Invalid schema for response_format: ${error.message}.`, `${param}${at}`, "invalid_value");
   }
 }
 
@@ -206,6 +253,11 @@ export function toCompletionParams(request: CompletionRequest, vocabularySize: n
   else if (prompt.every((item) => typeof item === "string")) prompts = prompt as string[];
   else if (prompt.every((item) => typeof item === "number")) prompts = [prompt as number[]];
   else prompts = prompt as number[][];
+  // every generation holds a slot's state and a stream: bounded per request, whatever n, best_of and the prompts
+  if (prompts.length * bestOf > LIMITS.choices) {
+    const param = request.best_of != null ? "best_of" : "n";
+    throw new InvalidRequestError(`${param} × prompts is ${prompts.length * bestOf}: at most ${LIMITS.choices} generations per request.`, param, "invalid_value");
+  }
   for (const [index, item] of prompts.entries()) {
     if (typeof item !== "string" && item.some((token) => token >= vocabularySize)) {
       throw new InvalidRequestError(`Prompt ${index} holds a token id outside the vocabulary.`, "prompt");

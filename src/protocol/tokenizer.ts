@@ -1,7 +1,9 @@
 import { z } from "zod";
+import { LIMITS } from "./limits.js";
 
 /**
  * llama-server's tokenizer endpoints. `model` is optional (there is one model); when given it must name it.
+ * `content` longer than the context could hold is refused by the service (`assertTextCanFit`).
  */
 export const tokenizeRequestSchema = z
   .object({
@@ -18,7 +20,7 @@ export const tokenizeRequestSchema = z
 
 export const detokenizeRequestSchema = z
   .object({
-    tokens: z.array(z.number().int().min(0)),
+    tokens: z.array(z.number().int().min(0)).max(LIMITS.detokenizeTokens),
     model: z.string().optional(),
   })
   .loose();

@@ -9,7 +9,9 @@ import {
   RouteNotFoundError,
 } from "../errors/ApiError.js";
 import type { ModelCard, ModelList } from "../protocol/models.js";
-import { parseRequest } from "../protocol/parseRequest.js";
+import { LIMITS } from "../protocol/limits.js";
+import { paramPath, parseRequest } from "../protocol/parseRequest.js";
+import { tooDeep } from "../protocol/tooDeep.js";
 import { chatCompletionRequestSchema, completionRequestSchema } from "../protocol/requests.js";
 import { embeddingRequestSchema } from "../protocol/embeddings.js";
 import { detokenizeRequestSchema, tokenizeRequestSchema } from "../protocol/tokenizer.js";
@@ -169,6 +171,8 @@ function render(result: Rendered): Response | Promise<Response> {
 
 async function jsonBody(c: Context): Promise<unknown> {
   const text = await c.req.text();
+  const deep = tooDeep(text, LIMITS.bodyDepth);
+  if (deep) throw new InvalidRequestError(`The JSON body nests deeper than ${LIMITS.bodyDepth} levels.`, paramPath(deep) || null, "invalid_value");
   try {
     return JSON.parse(text);
   } catch {

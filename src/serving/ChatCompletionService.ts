@@ -15,9 +15,11 @@ import {
   type PromptFilterResults,
   type ToolCallWire,
 } from "../protocol/responses.js";
+import { assertTextCanFit } from "../protocol/assertTextCanFit.js";
 import { toChatParams } from "../protocol/toGenerationParams.js";
 import { renderToolMessages } from "../tools/renderToolMessages.js";
 import { ToolCallParser, type ToolOutputEvent } from "../tools/ToolCallParser.js";
+import { TOOL_CALL_CLOSE } from "../tools/types.js";
 import { choicesUsage } from "./choicesUsage.js";
 import { generateChoices, type ChoiceEvent } from "./generateChoices.js";
 import { moderatePrompts } from "./moderatePrompts.js";
@@ -53,6 +55,7 @@ export class ChatCompletionService {
       template.renderWithTools && usesTools
         ? template.renderWithTools(params.messages, params.tools)
         : template.render(renderToolMessages(params.messages, params.tools));
+    assertTextCanFit(prompt.text, engine.info.contextSize, engine.info.longestTokenChars, "messages");
     const promptTokens = engine.promptTokens(prompt.text, prompt.parseSpecial);
     const maxTokens = engine.completionBudget(
       promptTokens.length,
@@ -72,8 +75,9 @@ export class ChatCompletionService {
           promptTokens,
           maxTokens,
           sampling: params.sampling,
-          // a structured output ends when its grammar is complete: the template's stop strings could cut it
-          stop: params.structured ? params.stop : [...prompt.stop, ...params.stop],
+          // a structured output ends when its grammar is complete: the template's stop strings could cut it; a
+          // single call (parallel_tool_calls false, legacy functions) ends the output where it ends
+          stop: params.structured ? params.stop : [...prompt.stop, ...params.stop, ...(params.singleCall && params.toolNames ? [TOOL_CALL_CLOSE] : [])],
           ...(params.logprobs !== undefined ? { logprobs: params.logprobs } : {}),
           ...(params.structured ? { structured: params.structured } : {}),
         },
@@ -83,11 +87,12 @@ export class ChatCompletionService {
       (index) => halts[index]?.signal,
     );
     const head = { id: responseId("chat"), created: unixTime(), model: request.model };
-    const parser = (): ToolCallParser | undefined => (params.toolNames ? new ToolCallParser(params.toolNames) : undefined);
+    const parser = (): ToolCallParser | undefined => (params.toolNames ? new ToolCallParser(params.toolNames, params.singleCall) : undefined);
+    const legacy = params.legacyFunctions;
     const wantsLogprobs = params.logprobs !== undefined;
     if (params.stream) {
       const outputs = Array.from({ length: params.n }, () => moderator.stream(promptText));
-      const options = { n: params.n, parser, wantsLogprobs, includeUsage: params.includeUsage, outputs, halts, promptFilter, blocking: moderator.blocks };
+      const options = { n: params.n, parser, legacy, wantsLogprobs, includeUsage: params.includeUsage, outputs, halts, promptFilter, blocking: moderator.blocks };
       return { stream: true, chunks: streamChunks(events, head, options) };
     }
     const texts = Array.from({ length: params.n }, () => "");
@@ -112,10 +117,10 @@ export class ChatCompletionService {
             role: "assistant",
             content: calls.length > 0 && content === "" ? null : content,
             refusal: null,
-            ...(calls.length > 0 ? { tool_calls: calls } : {}),
+            ...(calls.length > 0 ? (legacy ? { function_call: calls[0]!.function } : { tool_calls: calls }) : {}),
           },
           logprobs: wantsLogprobs && !withheld ? toChatLogprobs(logprobs[event.index]!) : null,
-          finish_reason: withheld ? "content_filter" : calls.length > 0 ? "tool_calls" : event.finishReason,
+          finish_reason: withheld ? "content_filter" : calls.length > 0 ? (legacy ? "function_call" : "tool_calls") : event.finishReason,
           content_filter_results: contentFilterResults(verdict, moderator.blocks),
         });
         usages.push({ ...event.usage, index: event.index });
@@ -142,6 +147,8 @@ export class ChatCompletionService {
 interface StreamOptions {
   n: number;
   parser: () => ToolCallParser | undefined;
+  /** Calls in the deprecated form (`delta.function_call`, finish_reason "function_call"). */
+  legacy: boolean;
   wantsLogprobs: boolean;
   includeUsage: boolean;
   /** Each choice's output moderation, and what halts its generation once it is withheld. */
@@ -152,7 +159,7 @@ interface StreamOptions {
 }
 
 async function* streamChunks(events: AsyncIterable<ChoiceEvent>, head: Head, options: StreamOptions): AsyncGenerator<ChatCompletionChunk, void, void> {
-  const { n, parser, wantsLogprobs, includeUsage, outputs, halts, promptFilter, blocking } = options;
+  const { n, parser, legacy, wantsLogprobs, includeUsage, outputs, halts, promptFilter, blocking } = options;
   type Choice = ChatCompletionChunk["choices"][number];
   const chunk = (
     index: number,
@@ -181,6 +188,11 @@ async function* streamChunks(events: AsyncIterable<ChoiceEvent>, head: Head, opt
         continue;
       }
       const callIndex = state.calls++;
+      if (legacy) {
+        yield chunk(index, { function_call: { name: output.call.name, arguments: "" } }, null, logprobs);
+        yield chunk(index, { function_call: { arguments: output.call.arguments } }, null);
+        continue;
+      }
       yield chunk(index, { tool_calls: [{ index: callIndex, id: toolCallId(), type: "function", function: { name: output.call.name, arguments: "" } }] }, null, logprobs);
       yield chunk(index, { tool_calls: [{ index: callIndex, function: { arguments: output.call.arguments } }] }, null);
     }
@@ -206,7 +218,8 @@ async function* streamChunks(events: AsyncIterable<ChoiceEvent>, head: Head, opt
       if (state.parser && !output.withheld) yield* deltas(event.index, state.parser.flush());
       usages.push({ ...event.usage, index: event.index });
       const leftover = wantsLogprobs && state.logprobs.length > 0 ? toChatLogprobs(state.logprobs.splice(0)) : null;
-      yield chunk(event.index, {}, output.withheld ? "content_filter" : state.calls > 0 ? "tool_calls" : event.finishReason, leftover);
+      const called = legacy ? "function_call" : "tool_calls";
+      yield chunk(event.index, {}, output.withheld ? "content_filter" : state.calls > 0 ? called : event.finishReason, leftover);
     }
   }
   if (includeUsage) {

@@ -11,6 +11,8 @@ import {
   unixTime,
   type TextCompletion,
 } from "../protocol/responses.js";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { assertTextCanFit } from "../protocol/assertTextCanFit.js";
 import { toCompletionParams } from "../protocol/toGenerationParams.js";
 import { choicesUsage } from "./choicesUsage.js";
 import { generateChoices } from "./generateChoices.js";
@@ -39,12 +41,16 @@ export class CompletionService {
     this.model.resolve(request.model);
     const engine = this.model.engine;
     const params = toCompletionParams(request, engine.info.vocabularySize);
-    const prompts = params.prompts.map((prompt) => {
+    const prompts: Array<{ promptTokens: number[]; maxTokens: number; text: string; echo: string }> = [];
+    for (const [index, prompt] of params.prompts.entries()) {
+      // one prompt tokenized per turn of the event loop: the others' requests go on between two
+      if (index > 0) await nextTurn();
+      if (typeof prompt === "string") assertTextCanFit(prompt, engine.info.contextSize, engine.info.longestTokenChars, params.prompts.length > 1 ? `prompt[${index}]` : "prompt");
       const promptTokens = typeof prompt === "string" ? engine.promptTokens(prompt, true) : prompt;
       const maxTokens = engine.completionBudget(promptTokens.length, params.maxTokens, "max_tokens");
       const text = typeof prompt === "string" ? prompt : engine.detokenize(prompt);
-      return { promptTokens, maxTokens, text, echo: params.echo ? text : "" };
-    });
+      prompts.push({ promptTokens, maxTokens, text, echo: params.echo ? text : "" });
+    }
     const moderator = this.moderator;
     const promptFilter = await moderatePrompts(moderator, prompts.map((prompt) => prompt.text), (index) => (prompts.length > 1 ? `prompt[${index}]` : "prompt"));
     const n = params.n;

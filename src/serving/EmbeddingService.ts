@@ -1,5 +1,6 @@
 import type { Embedder } from "../engine/Embedder.js";
 import { ContextLengthExceededError, InvalidRequestError } from "../errors/ApiError.js";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { EmbeddingRequest, EmbeddingResponse } from "../protocol/embeddings.js";
 import type { ServedModel } from "./ServedModel.js";
 
@@ -28,14 +29,17 @@ export class EmbeddingService {
     const input = request.input;
     const items: Array<string | number[]> =
       typeof input === "string" ? [input] : input.every((item) => typeof item === "number") ? [input as number[]] : (input as Array<string | number[]>);
-    const inputs = items.map((item, index) => {
+    const inputs: Array<{ tokens: number[]; length: number }> = [];
+    for (const [index, item] of items.entries()) {
+      // one input tokenized per turn of the event loop (each text is bounded: LIMITS.embeddingInputChars)
+      if (index > 0 && typeof item === "string") await nextTurn();
       const tokens = typeof item === "string" ? embedder.tokenize(item) : item;
       const outside = tokens.findIndex((token) => token >= embedder.info.vocabularySize);
       if (outside !== -1) throw new InvalidRequestError(`Input ${index} holds the token id ${tokens[outside]}, outside the vocabulary.`, "input", "invalid_value");
       const length = embedder.inputLength(tokens);
       if (length >= contextSize) throw new ContextLengthExceededError(length, 0, contextSize, "input");
-      return { tokens, length };
-    });
+      inputs.push({ tokens, length });
+    }
     const data: EmbeddingResponse["data"] = [];
     for (const [index, { tokens }] of inputs.entries()) {
       const vector = await embedder.embed(tokens);

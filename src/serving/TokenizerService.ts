@@ -1,4 +1,5 @@
 import { InvalidRequestError } from "../errors/ApiError.js";
+import { assertTextCanFit } from "../protocol/assertTextCanFit.js";
 import type { DetokenizeRequest, DetokenizeResponse, TokenizeRequest, TokenizeResponse } from "../protocol/tokenizer.js";
 import type { ServedModel } from "./ServedModel.js";
 
@@ -10,6 +11,8 @@ export class TokenizerService {
     if (request.model !== undefined) this.model.resolve(request.model);
     const engine = this.model.engine;
     const parseSpecial = request.parse_special ?? true;
+    // what could not be a prompt is not tokenized: past that size, tokenizing would stall the other requests
+    assertTextCanFit(request.content, engine.info.contextSize, engine.info.longestTokenChars, "content");
     const tokens = request.add_special ? engine.promptTokens(request.content, parseSpecial) : engine.tokenize(request.content, parseSpecial);
     if (!request.with_pieces) return { tokens };
     return {

@@ -7,7 +7,8 @@ export type ToolOutputEvent = { type: "content"; text: string } | { type: "call"
  * ...}</tool_call>` naming one of the tools becomes a call (arguments re-serialized as JSON text); anything else —
  * a block that is not such JSON, an unknown name, an unterminated block at the end — stays content, never an
  * error. Text that may be the start of a marker is held back until it is known; whitespace before a call or at the
- * end is dropped.
+ * end is dropped. With `single`, the output ends at its first call, whose closing marker is a stop string and so
+ * never comes: a block still open at the end is then that call, when it is one.
  */
 export class ToolCallParser {
   private buffer = "";
@@ -15,9 +16,16 @@ export class ToolCallParser {
   /** Whitespace held back: it is content only if more content follows (none before a call or at the end). */
   private space = "";
 
-  constructor(private readonly names: ReadonlySet<string>) {}
+  /** A call was read in `single` mode: nothing after it is read. */
+  private ended = false;
+
+  constructor(
+    private readonly names: ReadonlySet<string>,
+    private readonly single = false,
+  ) {}
 
   push(text: string): ToolOutputEvent[] {
+    if (this.ended) return [];
     this.buffer += text;
     const events: ToolOutputEvent[] = [];
     for (;;) {
@@ -31,6 +39,10 @@ export class ToolCallParser {
         if (call) {
           this.space = "";
           events.push({ type: "call", call });
+          if (this.single) {
+            this.ended = true;
+            return events;
+          }
         } else {
           this.content(events, `${TOOL_CALL_OPEN}${body}${TOOL_CALL_CLOSE}`);
         }
@@ -51,6 +63,13 @@ export class ToolCallParser {
 
   /** What is left once generation has ended: an unfinished block or held text, as content. */
   flush(): ToolOutputEvent[] {
+    if (this.ended) return [];
+    const call = this.single && this.inside ? this.parse(this.buffer) : undefined;
+    if (call) {
+      this.buffer = "";
+      this.inside = false;
+      return [{ type: "call", call }];
+    }
     const rest = this.inside ? `${TOOL_CALL_OPEN}${this.buffer}` : this.buffer;
     this.buffer = "";
     this.inside = false;

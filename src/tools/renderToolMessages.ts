@@ -16,7 +16,8 @@ export function renderToolMessages(messages: readonly ToolChatMessage[], tools: 
   };
   for (const message of messages) {
     if (message.role === "tool") {
-      const name = message.toolCallId === undefined ? undefined : callNames.get(message.toolCallId);
+      // a result answers a call by its id, or (the deprecated `function` role) names its function
+      const name = message.toolCallId === undefined ? message.name : callNames.get(message.toolCallId);
       results.push(`<tool_response>${JSON.stringify({ ...(name ? { name } : {}), content: message.content })}</tool_response>`);
       continue;
     }

@@ -1,5 +1,5 @@
 import type { StructuredOutput } from "../engine/types.js";
-import { closeJson, NotAPrefixError, smallestJson } from "../grammar/closeJson.js";
+import { assertClosable, closeJson, NotAPrefixError, smallestJson } from "../grammar/closeJson.js";
 import { jsonSchemaGrammar } from "../grammar/jsonSchemaGrammar.js";
 import { toolCallSchema } from "./toolCallSchema.js";
 import { TOOL_CALL_CLOSE, TOOL_CALL_OPEN, type ToolDefinition } from "./types.js";
@@ -13,7 +13,7 @@ export function toolCallGrammar(tools: readonly ToolDefinition[], parallel: bool
   const schema = toolCallSchema(tools);
   const call = (value: string): string => `"${TOOL_CALL_OPEN}" ${value} "${TOOL_CALL_CLOSE}"`;
   const grammar = jsonSchemaGrammar(schema, (value) => (parallel ? `${call(value)} ( "\\n" ${call(value)} )*` : call(value)));
-  smallestJson(schema); // refuses arguments schemas with no value of finite size
+  assertClosable(schema); // refuses arguments schemas with a value the closing could not end
   return { grammar, close: (text) => closeToolCalls(text, schema) };
 }
 

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { InvalidRequestError } from "../../src/errors/ApiError.js";
+import { ApiError, InvalidRequestError } from "../../src/errors/ApiError.js";
+import { assertTextCanFit } from "../../src/protocol/assertTextCanFit.js";
+import { tooDeep } from "../../src/protocol/tooDeep.js";
 import { paramPath, parseRequest } from "../../src/protocol/parseRequest.js";
 import { chatCompletionRequestSchema, completionRequestSchema } from "../../src/protocol/requests.js";
 import { DEFAULT_COMPLETION_MAX_TOKENS, toChatParams, toCompletionParams } from "../../src/protocol/toGenerationParams.js";
@@ -123,4 +125,93 @@ test("completions: every prompt form becomes a list of prompts; max_tokens defau
   assert.deepEqual(parse([[1], [2, 3]]).prompts, [[1], [2, 3]]);
   assert.equal(parse("a").maxTokens, DEFAULT_COMPLETION_MAX_TOKENS);
   rejects(() => parse([[1, 99999]]), "prompt");
+});
+
+test("bounds: n, best_of, generations per request, prompts, messages, stop strings, logit_bias, tools; each a 400 naming its field", () => {
+  const completion = (extra: Record<string, unknown>) => toCompletionParams(parseRequest(completionRequestSchema, { model: "m", prompt: "x", ...extra }), 32000);
+  rejects(() => completion({ best_of: 21 }), "best_of");
+  rejects(() => completion({ best_of: 1_000_000_000 }), "best_of");
+  rejects(() => chat({ n: 129 }), "n");
+  rejects(() => completion({ prompt: Array.from({ length: 129 }, () => "p") }), "prompt");
+  rejects(() => completion({ prompt: Array.from({ length: 7 }, () => "p"), best_of: 20 }), "best_of");
+  rejects(() => completion({ prompt: Array.from({ length: 2 }, () => [1]), n: 65 }), "n");
+  assert.equal(completion({ prompt: ["a", "b"], n: 64 }).prompts.length, 2);
+  rejects(() => chat({ messages: Array.from({ length: 2049 }, () => ({ role: "user", content: "x" })) }), "messages");
+  rejects(() => chat({ stop: "x".repeat(257) }), "stop");
+  rejects(() => chat({ stop: ["ok", "x".repeat(257)] }), "stop[1]");
+  rejects(() => chat({ logit_bias: Object.fromEntries(Array.from({ length: 301 }, (_, i) => [String(i), 1])) }), "logit_bias");
+  const tool = { type: "function", function: { name: "f" } };
+  rejects(() => chat({ tools: Array.from({ length: 129 }, () => tool) }), "tools");
+});
+
+test("tooDeep finds the first container past the depth limit in the body's text, and its path", () => {
+  assert.equal(tooDeep('{"a": [1, {"b": 2}]}', 3), undefined);
+  assert.deepEqual(tooDeep('{"a": [1, {"b": {}}]}', 3), ["a", 1, "b"]);
+  assert.deepEqual(tooDeep('{"x\\"]": [0, "[[[", {"q": [[]]}]}', 4), ['x"]', 2, "q", 0]);
+  assert.equal(tooDeep("[".repeat(64) + "]".repeat(64), 64), undefined);
+  assert.deepEqual(tooDeep("[".repeat(100_000) + "]".repeat(100_000), 64)?.length, 64);
+});
+
+test("a text longer than the context could hold is context_length_exceeded, without tokenizing", () => {
+  assert.doesNotThrow(() => assertTextCanFit("x".repeat(40), 10, 4, "messages"));
+  assert.throws(
+    () => assertTextCanFit("x".repeat(41), 10, 4, "prompt[2]"),
+    (error: unknown) => error instanceof ApiError && error.status === 400 && error.code === "context_length_exceeded" && error.param === "prompt[2]",
+  );
+});
+
+test("schemas past their bounds are a 400 naming where they are, before any grammar is built", () => {
+  let deep: Record<string, unknown> = { type: "string" };
+  for (let i = 0; i < 40; i++) deep = { type: "object", properties: { x: deep } };
+  const withSchema = (schema: unknown) => chat({ response_format: { type: "json_schema", json_schema: { name: "s", schema } } });
+  rejects(() => toChatParams(withSchema(deep), 32000), `response_format.json_schema.schema${".properties.x".repeat(33)}`);
+  rejects(() => toChatParams(withSchema({ type: "array", minItems: 2001 }), 32000), "response_format.json_schema.schema.minItems");
+  rejects(() => toChatParams(withSchema({ type: "string", maxLength: 5000 }), 32000), "response_format.json_schema.schema.maxLength");
+  rejects(() => toChatParams(withSchema({ type: "string", format: "toString" }), 32000), "response_format.json_schema.schema.format");
+  rejects(() => toChatParams(withSchema({ $ref: "#/$defs/constructor" }), 32000), "response_format.json_schema.schema.$ref");
+  // nested minItems whose smallest value would be 22 MB
+  const nested = { type: "array", minItems: 1000, items: { type: "array", minItems: 1000, items: { type: "array", minItems: 10 } } };
+  rejects(() => toChatParams(withSchema(nested), 32000), "response_format.json_schema.schema");
+  // a chain of references, each one level more
+  const $defs = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`d${i}`, { $ref: `#/$defs/d${i + 1}` }]));
+  assert.throws(() => toChatParams(withSchema({ $ref: "#/$defs/d0", $defs: { ...$defs, d100: { type: "null" } } }), 32000), InvalidRequestError);
+  const parameters = { type: "object", properties: { x: { type: "array", maxItems: 5000 } } };
+  rejects(
+    () => toChatParams(chat({ tools: [{ type: "function", function: { name: "f" } }, { type: "function", function: { name: "g", parameters } }], tool_choice: "required" }), 32000),
+    "tools[1].function.parameters.properties.x.maxItems",
+  );
+});
+
+test("legacy functions: the tools they stand for, one call at most; mixed with tools, or function_call alone, refused", () => {
+  const fn = { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } };
+  const auto = toChatParams(chat({ functions: [fn] }), 32000);
+  assert.deepEqual([...auto.toolNames!], ["get_weather"]);
+  assert.equal(auto.singleCall, true);
+  assert.equal(auto.legacyFunctions, true);
+  assert.equal(auto.structured, undefined);
+  const named = toChatParams(chat({ functions: [fn], function_call: { name: "get_weather" } }), 32000);
+  assert.ok(named.structured, "a named function is forced by the grammar");
+  assert.equal(toChatParams(chat({ functions: [fn], function_call: "none" }), 32000).toolNames, undefined);
+  rejects(() => toChatParams(chat({ functions: [fn], function_call: { name: "other" } }), 32000), "function_call");
+  rejects(() => toChatParams(chat({ functions: [fn], tools: [{ type: "function", function: fn }] }), 32000), "functions");
+  rejects(() => toChatParams(chat({ function_call: "auto" }), 32000), "function_call");
+  rejects(() => toChatParams(chat({ functions: [{ name: "g", parameters: { type: "string", pattern: "a" } }], function_call: { name: "g" } }), 32000), "functions[0].parameters.pattern");
+  // past calls and results in the deprecated form
+  const history = toChatParams(
+    chat({
+      functions: [fn],
+      messages: [
+        { role: "user", content: "weather?" },
+        { role: "assistant", content: null, function_call: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+        { role: "function", name: "get_weather", content: "sunny" },
+      ],
+    }),
+    32000,
+  );
+  assert.deepEqual(history.messages[1]!.toolCalls?.map((call) => call.name), ["get_weather"]);
+  assert.deepEqual({ role: history.messages[2]!.role, name: history.messages[2]!.name }, { role: "tool", name: "get_weather" });
+  // parallel_tool_calls false with auto: one call, the generation ended after it
+  const tool = { type: "function", function: fn };
+  assert.equal(toChatParams(chat({ tools: [tool], parallel_tool_calls: false }), 32000).singleCall, true);
+  assert.equal(toChatParams(chat({ tools: [tool] }), 32000).singleCall, false);
 });

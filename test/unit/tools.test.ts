@@ -107,3 +107,20 @@ test("forced calls are closed validly at any point when the tokens run out", () 
   }
   assert.equal(close(text), "");
 });
+
+test("single-call mode: the first call ends the output, and a call left open by the stop at its closing marker is read", () => {
+  const single = (text: string): ToolOutputEvent[] => {
+    const parser = new ToolCallParser(new Set(["ping"]), true);
+    return [...parser.push(text), ...parser.flush()];
+  };
+  assert.deepEqual(single('Sure. <tool_call>{"name": "ping", "arguments": {}}'), [
+    { type: "content", text: "Sure." },
+    { type: "call", call: { name: "ping", arguments: "{}" } },
+  ]);
+  assert.deepEqual(single('<tool_call>{"name": "ping"}</tool_call>\n<tool_call>{"name": "ping"}</tool_call>'), [{ type: "call", call: { name: "ping", arguments: "{}" } }]);
+  assert.deepEqual(single('<tool_call>{"name": "pi'), [{ type: "content", text: '<tool_call>{"name": "pi' }]);
+  assert.deepEqual(
+    renderToolMessages([{ role: "tool", name: "ping", content: "pong" }], []).map((m) => m.content),
+    ['<tool_response>{"name":"ping","content":"pong"}</tool_response>'],
+  );
+});
