@@ -1,0 +1,41 @@
+import type { GenerationRequest, GenerationUsage } from "../engine/types.js";
+import { choicesUsage } from "./choicesUsage.js";
+import type { ChoiceEvent } from "./generateChoices.js";
+import type { GenerationObserver, GenerationOutcome } from "./GenerationObserver.js";
+
+/**
+ * Passes a request's choice events through, telling `observer` of them: its admission (prompt tokens plus every
+ * choice's budget) when the first event is asked for, i.e. before the generations are queued, and its outcome when
+ * the events end, fail or are abandoned.
+ */
+export async function* observedChoices(
+  events: AsyncIterable<ChoiceEvent>,
+  observer: GenerationObserver | undefined,
+  requests: ReadonlyArray<Pick<GenerationRequest, "promptTokens" | "maxTokens">>,
+  perPrompt: number,
+): AsyncGenerator<ChoiceEvent, void, void> {
+  if (!observer) return yield* events;
+  observer.admit(requests.reduce((sum, r) => sum + r.promptTokens.length + r.maxTokens * perPrompt, 0));
+  const finished = new Map<number, GenerationUsage>();
+  const pieces = new Map<number, number>();
+  const finishReasons: GenerationOutcome["finishReasons"] = [];
+  try {
+    for await (const event of events) {
+      if (event.type === "done") {
+        finished.set(event.index, event.usage);
+        finishReasons[event.index] = event.finishReason;
+      } else {
+        pieces.set(event.index, (pieces.get(event.index) ?? 0) + (event.type === "text" ? 1 : 0));
+        if (event.type === "text") observer.text?.(event.index, event.text);
+      }
+      yield event;
+    }
+  } finally {
+    const usages = [...pieces].map(([index, count]) => ({
+      index,
+      ...(finished.get(index) ?? { promptTokens: requests[Math.floor(index / perPrompt)]!.promptTokens.length, completionTokens: count, cachedTokens: 0 }),
+    }));
+    for (const [index, usage] of finished) if (!pieces.has(index)) usages.push({ index, ...usage });
+    observer.settle({ usage: choicesUsage(usages, perPrompt), finishReasons });
+  }
+}
