@@ -72,6 +72,6 @@ export class KeyLimiter {
 
   private refuse(kind: "requests" | "tokens", limit: number, requested: number, waitMs: number): never {
     this.counters.rateLimited++;
-    throw new RateLimitExceededError(this.entry.name, kind, limit, requested, waitMs);
+    throw new RateLimitExceededError(this.entry.name, kind, limit, requested, waitMs, this.headers());
   }
 }
