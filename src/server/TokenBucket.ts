@@ -26,7 +26,8 @@ export class TokenBucket {
   /** Takes `amount` when it is available and returns 0; otherwise takes nothing and returns the ms to wait for it. */
   take(now: number, amount: number): number {
     this.refill(now);
-    if (amount <= this.level) {
+    // the refill is fractional: a wait computed to the millisecond must not fall short by a rounding error
+    if (amount <= this.level + 1e-9) {
       this.level -= amount;
       return 0;
     }
