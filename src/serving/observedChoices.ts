@@ -1,7 +1,7 @@
-import type { GenerationRequest, GenerationUsage } from "../engine/types.js";
+import type { FinishReason, GenerationRequest, GenerationUsage } from "../engine/types.js";
 import { choicesUsage } from "./choicesUsage.js";
 import type { ChoiceEvent } from "./generateChoices.js";
-import type { GenerationObserver, GenerationOutcome } from "./GenerationObserver.js";
+import type { GenerationObserver } from "./GenerationObserver.js";
 
 /**
  * Passes a request's choice events through, telling `observer` of them: its admission (prompt tokens plus every
@@ -17,13 +17,13 @@ export async function* observedChoices(
   if (!observer) return yield* events;
   observer.admit(requests.reduce((sum, r) => sum + r.promptTokens.length + r.maxTokens * perPrompt, 0));
   const finished = new Map<number, GenerationUsage>();
+  const reasons = new Map<number, FinishReason>();
   const pieces = new Map<number, number>();
-  const finishReasons: GenerationOutcome["finishReasons"] = [];
   try {
     for await (const event of events) {
       if (event.type === "done") {
         finished.set(event.index, event.usage);
-        finishReasons[event.index] = event.finishReason;
+        reasons.set(event.index, event.finishReason);
       } else {
         pieces.set(event.index, (pieces.get(event.index) ?? 0) + (event.type === "text" ? 1 : 0));
         if (event.type === "text") observer.text?.(event.index, event.text);
@@ -36,6 +36,7 @@ export async function* observedChoices(
       ...(finished.get(index) ?? { promptTokens: requests[Math.floor(index / perPrompt)]!.promptTokens.length, completionTokens: count, cachedTokens: 0 }),
     }));
     for (const [index, usage] of finished) if (!pieces.has(index)) usages.push({ index, ...usage });
+    const finishReasons = Array.from({ length: requests.length * perPrompt }, (_, index) => reasons.get(index));
     observer.settle({ usage: choicesUsage(usages, perPrompt), finishReasons });
   }
 }
