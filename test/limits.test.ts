@@ -105,6 +105,8 @@ test("tokens per minute: prompt plus max_tokens are reserved at admission and se
     assert.equal(error.headers.get("retry-after"), null);
     return true;
   });
+  // a stream is refused with the same plain 429 before its first chunk
+  await assert.rejects(client.chat.completions.create({ model: MODEL_ID, messages, max_tokens: remaining, stream: true }), (error: unknown) => error instanceof OpenAI.RateLimitError);
   assert.equal(server.engine.stats().counters.generatedTokens, generated, "nothing ran for the refused requests");
   // exactly what remains fits, and the refused requests took nothing
   const fits = await client.chat.completions.create({ model: MODEL_ID, messages, max_tokens: remaining - prompt }).withResponse();
