@@ -99,6 +99,9 @@ test("hermes serve --api-keys: named keys with limits, re-read on SIGHUP; a file
 const badStarts: Array<[string, string[], RegExp]> = [
   ["a malformed keys file", ["--api-keys", "KEYS"], /KEYS: line 2: 'team-b' has the same key as line 1/],
   ["a missing keys file", ["--api-keys", join(dir, "none.txt")], /ENOENT|no such file/],
+  ["an empty --api-key", ["--api-key", ""], /--api-key: an API key must be non-empty, without blanks/],
+  ["a key given twice", ["--api-key", "sk-same", "--api-key", "sk-same"], /--api-key: the same key is given twice/],
+  ["--log-file in a missing directory", ["--log-file", join(dir, "missing", "access.log")], /ENOENT/],
   ["--tls-cert without --tls-key", ["--tls-cert", "KEYS"], /--tls-cert and --tls-key go together/],
   ["a certificate that is none", ["--tls-cert", "KEYS", "--tls-key", "KEYS"], /--tls-cert\/--tls-key: /],
 ];

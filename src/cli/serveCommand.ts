@@ -123,8 +123,9 @@ export async function serveCommand(args: string[]): Promise<number> {
   const keysPath = values["api-keys"];
   const readKeys = (): ApiKeyEntry[] => {
     const entries = [...fixedKeys, ...(keysPath === undefined ? [] : parseApiKeys(readFileSync(keysPath, "utf8")))];
-    const names = new Set(entries.map((entry) => entry.name));
-    if (names.size < entries.length) throw new Error("a name in the keys file is also the name of an --api-key (default, key-N)");
+    if (fixedKeys.some(({ key }) => !/^\S+$/.test(key))) throw new Error("an API key must be non-empty, without blanks");
+    if (new Set(entries.map((entry) => entry.name)).size < entries.length) throw new Error("a name in the keys file is also the name of an --api-key (default, key-N)");
+    if (new Set(entries.map((entry) => entry.key)).size < entries.length) throw new Error("the same key is given twice (--api-key, --api-keys)");
     return entries;
   };
   let keyEntries: ApiKeyEntry[];
@@ -147,6 +148,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
   const logFile = values["log-file"] === undefined ? undefined : createWriteStream(values["log-file"], { flags: "a" });
   await new Promise<void>((resolve, reject) => (logFile ? logFile.once("open", () => resolve()).once("error", reject) : resolve()));
+  // a log file that stops taking lines (disk full) must not bring the server down: say so and go on
+  logFile?.on("error", (error) => console.error(`--log-file: ${error.message}`));
   const accessLog = logFile ? (line: string) => logFile.write(`${line}\n`) : (line: string) => process.stderr.write(`${line}\n`);
 
   const progress = new ProgressBar(`loading ${modelPath}`);
