@@ -125,6 +125,20 @@ test("a stream's line is written when it ends, with its usage; a client that lea
   assert.equal(gone.route, "/v1/completions");
   assert.deepEqual(gone.finish_reasons, [null], "it did not finish");
   assert.ok((gone.completion_tokens as number) < 2000);
+
+  // two choices: the client leaves while the second role delta waits to be read
+  const leavingEarly = new AbortController();
+  const twoChoices = await postJson(
+    `${server.url}/v1/chat/completions`,
+    { model: MODEL_ID, messages, max_tokens: 2000, n: 2, stream: true, logit_bias: { "2": -100 } },
+    { ...auth, "x-request-id": "leaves-2" },
+    leavingEarly.signal,
+  );
+  assert.equal(twoChoices.status, 200);
+  leavingEarly.abort();
+  const early = await log.find("leaves-2");
+  assert.equal(early.client_disconnected, true);
+  assert.deepEqual(early.finish_reasons, [null, null]);
 });
 
 test("embeddings and tokenizer routes are logged too", async () => {

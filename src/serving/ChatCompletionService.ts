@@ -78,7 +78,7 @@ export class ChatCompletionService {
         ...(params.structured ? { structured: params.structured } : {}),
       },
     ];
-    const events = observedChoices(generateChoices(engine, requests, params.n, signal, (index) => halts[index]?.signal), observer, requests, params.n);
+    const events = observedChoices(generateChoices(engine, requests, params.n, signal, (index) => halts[index]?.signal), observer, requests, params.n, signal);
     const head = { id: responseId("chat"), created: unixTime(), model: request.model };
     const parser = (): ToolCallParser | undefined => (params.toolNames ? new ToolCallParser(params.toolNames) : undefined);
     const wantsLogprobs = params.logprobs !== undefined;

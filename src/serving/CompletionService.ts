@@ -63,7 +63,7 @@ export class CompletionService {
       ...(generationLogprobs !== undefined ? { logprobs: generationLogprobs } : {}),
       ...(params.promptLogprobs !== undefined ? { promptLogprobs: params.promptLogprobs } : {}),
     }));
-    const events = observedChoices(generateChoices(engine, requests, perPrompt, signal, (index) => halts[index]?.signal), observer, requests, perPrompt);
+    const events = observedChoices(generateChoices(engine, requests, perPrompt, signal, (index) => halts[index]?.signal), observer, requests, perPrompt, signal);
     const echoOf = (index: number): string => prompts[Math.floor(index / perPrompt)]!.echo;
     const promptOf = (index: number): string => prompts[Math.floor(index / perPrompt)]!.text;
     const id = responseId("cmpl");

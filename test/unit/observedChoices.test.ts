@@ -79,3 +79,19 @@ test("without an observer the events pass through untouched", async () => {
   for await (const event of observedChoices((async function* () { yield* events; })(), undefined, requests, 1)) seen.push(event);
   assert.deepEqual(seen, events);
 });
+
+test("the request's signal aborting settles at once, even while nobody pulls the events; and only once", async () => {
+  const observer = recorder();
+  const abort = new AbortController();
+  const source = (async function* (): AsyncGenerator<ChoiceEvent> {
+    yield { type: "text", text: "x", index: 0 };
+    yield { type: "text", text: "y", index: 0 };
+  })();
+  const events = observedChoices(source, observer, requests.slice(0, 1), 1, abort.signal);
+  await events.next(); // the consumer then stops pulling, and never closes the events
+  assert.equal(observer.outcome, undefined);
+  abort.abort();
+  assert.deepEqual(observer.outcome, { usage: usage(3, 1), finishReasons: [undefined] });
+  await events.return();
+  assert.equal(observer.log.filter(([kind]) => kind === "settle").length, 1);
+});
