@@ -42,7 +42,7 @@ test("hermes serve --api-keys: named keys with limits, re-read on SIGHUP; a file
   const keysFile = join(dir, "keys.txt");
   const logFile = join(dir, "access.log");
   writeFileSync(keysFile, "# the team\nteam-a  sk-alpha  rpm=100 tpm=50000\n");
-  const child = spawn(process.execPath, [bin, "serve", "--demo", "--port", "0", "--api-keys", keysFile, "--api-key", "sk-admin", "--log-file", logFile], {
+  const child = spawn(process.execPath, [bin, "serve", "--demo", "--port", "0", "--api-keys", keysFile, "--api-key", "sk-admin", "--log-file", logFile, "--cors-origin", "*"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   try {
@@ -53,6 +53,9 @@ test("hermes serve --api-keys: named keys with limits, re-read on SIGHUP; a file
     const first = await client("sk-alpha").chat.completions.create({ model, messages: [{ role: "user", content: "Hi" }], max_tokens: 2 }).withResponse();
     assert.equal(first.response.headers.get("x-ratelimit-limit-tokens"), "50000");
     await client("sk-admin").models.list();
+    // --cors-origin '*': any origin's preflight is answered, without a key
+    const preflight = await fetch(`${url}/v1/models`, { method: "OPTIONS", headers: { Origin: "https://any.example", "Access-Control-Request-Method": "GET" } });
+    assert.deepEqual([preflight.status, preflight.headers.get("access-control-allow-origin")], [204, "*"]);
 
     // a broken file: the old keys stay, and stderr says why
     writeFileSync(keysFile, "team-a sk-alpha rpm=lots\n");
@@ -83,6 +86,7 @@ test("hermes serve --api-keys: named keys with limits, re-read on SIGHUP; a file
       [
         ["team-a", "/v1/chat/completions", 200],
         ["default", "/v1/models", 200],
+        [null, "/v1/models", 204],
         ["team-a", "/v1/models", 200],
         [null, "/v1/models", 401],
         ["team-b", "/v1/models", 200],

@@ -150,7 +150,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   await new Promise<void>((resolve, reject) => (logFile ? logFile.once("open", () => resolve()).once("error", reject) : resolve()));
   // a log file that stops taking lines (disk full) must not bring the server down: say so and go on
   logFile?.on("error", (error) => console.error(`--log-file: ${error.message}`));
-  const accessLog = logFile ? (line: string) => logFile.write(`${line}\n`) : (line: string) => process.stderr.write(`${line}\n`);
+  // a stream cut by the shutdown settles after the file is closed: its line is dropped, not an error
+  const accessLog = logFile ? (line: string) => void (logFile.writableEnded || logFile.write(`${line}\n`)) : (line: string) => void process.stderr.write(`${line}\n`);
 
   const progress = new ProgressBar(`loading ${modelPath}`);
   const served = await loadServedModel({
