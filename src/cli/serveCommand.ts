@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { createWriteStream, existsSync, readFileSync } from "node:fs";
+import { createSecureContext } from "node:tls";
 import { parseArgs } from "node:util";
 import { Embedder } from "../engine/Embedder.js";
 import { DEFAULT_PREFILL_CHUNK, Engine } from "../engine/Engine.js";
@@ -6,6 +7,8 @@ import { GuardClassifier } from "../moderation/GuardClassifier.js";
 import { jailbreakCheck } from "../moderation/jailbreakCheck.js";
 import { moderationModes, Moderator, type ModerationMode } from "../moderation/Moderator.js";
 import { profanityCheck } from "../moderation/profanityCheck.js";
+import { ApiKeyRegistry } from "../server/ApiKeyRegistry.js";
+import { parseApiKeys, type ApiKeyEntry } from "../server/parseApiKeys.js";
 import { startServer } from "../server/startServer.js";
 import { servedModelIds } from "../serving/servedModelIds.js";
 import { chatFormats, type ChatFormat } from "../templates/ChatTemplate.js";
@@ -34,7 +37,14 @@ hermes serve --demo [options]
   --moderation M      ${moderationModes.join(" | ")}: report the content filter's findings (default), also refuse
                       flagged prompts (400 content_filter) and withhold flagged output, or skip it
   --moderation-model FILE  a Llama-Guard-style GGUF judging hate, self-harm, sexual and violent content
-  --api-key KEY       require 'Authorization: Bearer KEY' (or set HERMES_API_KEY)`;
+  --api-key KEY       require 'Authorization: Bearer KEY' (or set HERMES_API_KEY); may be repeated
+  --api-keys FILE     keys with names and limits, one a line: NAME KEY [rpm=N] [tpm=N] ('#' comments);
+                      re-read on SIGHUP
+  --cors-origin O     let browser scripts from origin O call the API ('*': any); may be repeated
+  --tls-cert FILE     serve HTTPS with this PEM certificate (chain) ...
+  --tls-key FILE      ... and this PEM private key
+  --log-file FILE     append the access log (one JSON line per request) here instead of stderr
+  --log-content       put prompt and output text in the access log (default: never)`;
 
 /** The id under which the demo model is also served, so the hosted API's examples run against it unchanged. */
 const DEMO_HOSTED_ID = "nousresearch/nous-hermes-llama2-13b";
@@ -59,7 +69,13 @@ export async function serveCommand(args: string[]): Promise<number> {
       threads: { type: "string" },
       "model-alias": { type: "string" },
       "chat-format": { type: "string" },
-      "api-key": { type: "string" },
+      "api-key": { type: "string", multiple: true },
+      "api-keys": { type: "string" },
+      "cors-origin": { type: "string", multiple: true },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      "log-file": { type: "string" },
+      "log-content": { type: "boolean", default: false },
       "max-queue": { type: "string" },
       "queue-timeout": { type: "string", default: "300" },
       "request-timeout": { type: "string", default: "0" },
@@ -99,6 +115,44 @@ export async function serveCommand(args: string[]): Promise<number> {
   const moderationPath = values["moderation-model"];
   if (moderationPath !== undefined && !existsSync(moderationPath)) throw new Error(`moderation model file not found: ${moderationPath}`);
 
+  // keys and certificates are checked before the model loads, so a mistake in them costs no loading time
+  const fixedKeys: ApiKeyEntry[] = (values["api-key"] ?? (process.env.HERMES_API_KEY ? [process.env.HERMES_API_KEY] : [])).map((key, i, all) => ({
+    name: all.length === 1 ? "default" : `key-${i + 1}`,
+    key,
+  }));
+  const keysPath = values["api-keys"];
+  const readKeys = (): ApiKeyEntry[] => {
+    const entries = [...fixedKeys, ...(keysPath === undefined ? [] : parseApiKeys(readFileSync(keysPath, "utf8")))];
+    if (fixedKeys.some(({ key }) => !/^\S+$/.test(key))) throw new Error("an API key must be non-empty, without blanks");
+    if (new Set(entries.map((entry) => entry.name)).size < entries.length) throw new Error("a name in the keys file is also the name of an --api-key (default, key-N)");
+    if (new Set(entries.map((entry) => entry.key)).size < entries.length) throw new Error("the same key is given twice (--api-key, --api-keys)");
+    return entries;
+  };
+  let keyEntries: ApiKeyEntry[];
+  try {
+    keyEntries = readKeys();
+  } catch (error) {
+    throw new Error(`${keysPath ?? "--api-key"}: ${(error as Error).message}`);
+  }
+  const tlsCert = values["tls-cert"];
+  const tlsKey = values["tls-key"];
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new Error("--tls-cert and --tls-key go together");
+  let tls: { cert: Buffer; key: Buffer } | undefined;
+  if (tlsCert !== undefined && tlsKey !== undefined) {
+    tls = { cert: readFileSync(tlsCert), key: readFileSync(tlsKey) };
+    try {
+      createSecureContext(tls);
+    } catch (error) {
+      throw new Error(`--tls-cert/--tls-key: ${(error as Error).message}`);
+    }
+  }
+  const logFile = values["log-file"] === undefined ? undefined : createWriteStream(values["log-file"], { flags: "a" });
+  await new Promise<void>((resolve, reject) => (logFile ? logFile.once("open", () => resolve()).once("error", reject) : resolve()));
+  // a log file that stops taking lines (disk full) must not bring the server down: say so and go on
+  logFile?.on("error", (error) => console.error(`--log-file: ${error.message}`));
+  // a stream cut by the shutdown settles after the file is closed: its line is dropped, not an error
+  const accessLog = logFile ? (line: string) => void (logFile.writableEnded || logFile.write(`${line}\n`)) : (line: string) => void process.stderr.write(`${line}\n`);
+
   const progress = new ProgressBar(`loading ${modelPath}`);
   const served = await loadServedModel({
     modelPath,
@@ -114,7 +168,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   });
   const { engine, template, ids } = served;
   const info = engine.info;
-  const apiKey = values["api-key"] ?? process.env.HERMES_API_KEY;
+  const apiKeys = keyEntries.length > 0 ? new ApiKeyRegistry(keyEntries) : undefined;
   const embedder = embeddingPath === undefined ? undefined : await Embedder.load({ modelPath: embeddingPath, ...(threads !== undefined ? { threads } : {}) });
   // the moderation model gets an engine of its own: one slot, its requests queue there, never in the served model's
   const guard =
@@ -128,9 +182,24 @@ export async function serveCommand(args: string[]): Promise<number> {
     ...(embedder ? { embeddingModel: { embedder, ids: servedModelIds({ name: embedder.info.name, path: embeddingPath! }) } } : {}),
     host: values.host,
     port,
-    ...(apiKey ? { apiKey } : {}),
+    ...(apiKeys ? { apiKeys } : {}),
     requestTimeoutMs: requestTimeout * 1000,
+    ...(values["cors-origin"] ? { corsOrigins: values["cors-origin"] } : {}),
+    accessLog,
+    logContent: values["log-content"],
+    ...(tls ? { tls } : {}),
   });
+  // SIGHUP re-reads the keys file; a file that does not parse leaves the keys as they were
+  const reload = (): void => {
+    try {
+      const entries = readKeys();
+      apiKeys?.replace(entries);
+      console.error(`${keysPath}: reloaded, ${entries.length} key${entries.length === 1 ? "" : "s"}`);
+    } catch (error) {
+      console.error(`${keysPath}: not reloaded, the previous keys stay: ${(error as Error).message}`);
+    }
+  };
+  if (keysPath !== undefined) process.on("SIGHUP", reload);
   progress.done(
     `hermes-serve ready at ${server.url}/v1 (also /v3/openai, /openai/v1): model "${ids[0]}", ` +
       `${template.format} format, ${parallel} slot${parallel === 1 ? "" : "s"} x ${info.contextSize} tokens`,
@@ -141,7 +210,9 @@ export async function serveCommand(args: string[]): Promise<number> {
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
+  process.off("SIGHUP", reload);
   await server.close();
+  logFile?.end();
   await engine.dispose();
   await embedder?.dispose();
   await guard?.dispose();

@@ -1,6 +1,6 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
 import {
   AuthenticationError,
   InvalidRequestError,
@@ -21,9 +21,14 @@ import { jailbreakCheck } from "../moderation/jailbreakCheck.js";
 import { Moderator } from "../moderation/Moderator.js";
 import { profanityCheck } from "../moderation/profanityCheck.js";
 import { EmbeddingService, type EmbeddingModel } from "../serving/EmbeddingService.js";
+import type { GenerationObserver } from "../serving/GenerationObserver.js";
 import type { ServedModel } from "../serving/ServedModel.js";
 import { TokenizerService } from "../serving/TokenizerService.js";
+import { AccessRecord } from "./AccessRecord.js";
+import type { ApiKeyRegistry } from "./ApiKeyRegistry.js";
+import type { KeyLimiter } from "./KeyLimiter.js";
 import { prometheusMetrics } from "./prometheusMetrics.js";
+import { requestId } from "./requestId.js";
 import { sseResponse } from "./sseResponse.js";
 import { toApiError } from "./toApiError.js";
 
@@ -36,8 +41,14 @@ export interface AppOptions {
   moderator?: Moderator;
   /** A model loaded for embeddings only; without it, embeddings come from `model`. */
   embeddingModel?: EmbeddingModel;
-  /** When set, every API route needs `Authorization: Bearer <apiKey>`. */
-  apiKey?: string;
+  /** When set, every API route needs `Authorization: Bearer <key>` with one of these keys, and keeps to its limits. */
+  apiKeys?: ApiKeyRegistry;
+  /** Origins browsers may call the API from (`*`: any); unset: no CORS headers. */
+  corsOrigins?: readonly string[];
+  /** Where each request's access log line goes (one JSON object, no newline); unset: no access log. */
+  accessLog?: (line: string) => void;
+  /** Put prompt and output text in the access log. */
+  logContent?: boolean;
   /** Largest accepted request body. */
   bodyLimitBytes?: number;
   /** Deadline of each completion request, from arrival to its last byte (ms); 0 or unset = none. */
@@ -46,12 +57,23 @@ export interface AppOptions {
 
 const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
 
+/** What the middleware leaves for the handlers: the request's log record and the key it came with. */
+type Env = { Variables: { record: AccessRecord; key: KeyLimiter | undefined } };
+
+/** Headers a browser script may read: the request id, the rate limits, and when to retry. */
+const EXPOSED_HEADERS = [
+  "x-request-id",
+  ...["limit", "remaining", "reset"].flatMap((what) => ["requests", "tokens"].map((kind) => `x-ratelimit-${what}-${kind}`)),
+  "retry-after",
+  "retry-after-ms",
+];
+
 /**
  * The HTTP layer: routes, authentication, body parsing and validation, and the one place where errors become
  * responses. Everything else is in the serving layer.
  */
-export function createApp(options: AppOptions): Hono {
-  const app = new Hono();
+export function createApp(options: AppOptions): Hono<Env> {
+  const app = new Hono<Env>();
   const moderator = options.moderator ?? new Moderator("report", [profanityCheck, jailbreakCheck]);
   const chat = new ChatCompletionService(options.model, moderator);
   const completions = new CompletionService(options.model, moderator);
@@ -69,8 +91,8 @@ export function createApp(options: AppOptions): Hono {
     description: `embeddings: GGUF ${separate.embedder.info.path} (${separate.embedder.info.dimensions} dimensions)`,
   };
   /** What every API route goes through first: the API key check (when set) and the body limit. */
-  const guards: MiddlewareHandler[] = [
-    ...(options.apiKey !== undefined ? [requireApiKey(options.apiKey)] : []),
+  const guards: Array<MiddlewareHandler<Env>> = [
+    ...(options.apiKeys !== undefined ? [requireApiKey(options.apiKeys)] : []),
     bodyLimit({
       maxSize: limit,
       onError: () => {
@@ -79,6 +101,12 @@ export function createApp(options: AppOptions): Hono {
     }),
   ];
 
+  // outermost: every response, preflights and errors included, carries the request id and gets its log line
+  app.use(accessLog(options.accessLog, options.logContent ?? false));
+  if (options.corsOrigins?.length) {
+    const origins = options.corsOrigins;
+    app.use(cors({ origin: origins.includes("*") ? "*" : [...origins], exposeHeaders: EXPOSED_HEADERS, maxAge: 600 }));
+  }
   app.onError((error, c) => {
     const apiError = toApiError(error);
     return c.json(apiError.toJSON(), apiError.status as 400, apiError.headers);
@@ -88,7 +116,9 @@ export function createApp(options: AppOptions): Hono {
   });
 
   app.get("/health", (c) => c.json({ status: "ok", ...options.model.engine.stats() }));
-  app.get("/metrics", (c) => c.text(prometheusMetrics(options.model.engine.stats()), 200, { "Content-Type": "text/plain; version=0.0.4" }));
+  app.get("/metrics", (c) =>
+    c.text(prometheusMetrics(options.model.engine.stats(), options.apiKeys?.all() ?? []), 200, { "Content-Type": "text/plain; version=0.0.4" }),
+  );
 
   // llama-server's tokenizer routes, at the root as there
   for (const path of ["/tokenize", "/detokenize"]) app.use(path, ...guards);
@@ -96,23 +126,28 @@ export function createApp(options: AppOptions): Hono {
   app.post("/detokenize", async (c) => c.json(tokenizer.detokenize(parseRequest(detokenizeRequestSchema, await jsonBody(c)))));
 
   for (const prefix of API_PREFIXES) {
-    const api = new Hono();
+    const api = new Hono<Env>();
     api.use(...guards);
     api.post("/chat/completions", async (c) => {
       const request = parseRequest(chatCompletionRequestSchema, await jsonBody(c));
+      const observer = observe(c, request.model, request.messages);
       return withDeadline(c.req.raw.signal, options.requestTimeoutMs ?? 0, async (signal) => {
-        const result = await chat.create(request, signal);
+        const result = await chat.create(request, signal, observer);
         return result.stream ? { chunks: result.chunks } : { json: result.response };
       });
     });
     api.post("/completions", async (c) => {
       const request = parseRequest(completionRequestSchema, await jsonBody(c));
+      const observer = observe(c, request.model, request.prompt);
       return withDeadline(c.req.raw.signal, options.requestTimeoutMs ?? 0, async (signal) => {
-        const result = await completions.create(request, signal);
+        const result = await completions.create(request, signal, observer);
         return result.stream ? { chunks: result.chunks } : { json: result.response };
       });
     });
-    api.post("/embeddings", async (c) => c.json(await embeddings.create(parseRequest(embeddingRequestSchema, await jsonBody(c)))));
+    api.post("/embeddings", async (c) => {
+      const request = parseRequest(embeddingRequestSchema, await jsonBody(c));
+      return c.json(await embeddings.create(request, observe(c, request.model, request.input)));
+    });
     api.get("/models", (c) => {
       const list: ModelList = { object: "list", data: [options.model.card(), ...(embeddingCard ? [embeddingCard] : [])] };
       return c.json(list);
@@ -184,16 +219,64 @@ async function jsonBody(c: Context): Promise<unknown> {
   }
 }
 
-function requireApiKey(apiKey: string) {
-  const expected = digest(apiKey);
-  return async (c: Context, next: () => Promise<void>): Promise<void> => {
-    const header = c.req.header("authorization") ?? "";
-    const match = /^Bearer\s+(.+)$/i.exec(header);
-    if (!match?.[1] || !timingSafeEqual(digest(match[1].trim()), expected)) throw new AuthenticationError();
+/**
+ * The key check: the key identifies its limiter, which counts the request (429 when its requests per minute are
+ * used up); every response to it then carries its `x-ratelimit-*` headers.
+ */
+function requireApiKey(keys: ApiKeyRegistry): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    const match = /^Bearer\s+(.+)$/i.exec(c.req.header("authorization") ?? "");
+    const key = match?.[1] ? keys.identify(match[1].trim()) : undefined;
+    if (!key) throw new AuthenticationError();
+    c.set("key", key);
+    c.get("record").key = key.name;
+    key.admitRequest();
     await next();
+    for (const [name, value] of Object.entries(key.headers())) c.res.headers.set(name, value);
   };
 }
 
-function digest(value: string): Buffer {
-  return createHash("sha256").update(value).digest();
+/**
+ * The observer of one request's generations: it reserves their tokens under the key's limit at admission (429 when
+ * they are not available), and settles the key's tokens and fills the access log record when they end.
+ */
+function observe(c: Context<Env>, model: string, prompt: unknown): GenerationObserver {
+  const record = c.get("record");
+  const key = c.get("key");
+  record.model = model;
+  if (record.logContent) record.prompt = prompt;
+  let reserved = 0;
+  return {
+    admit: (tokens) => {
+      key?.reserveTokens(tokens);
+      reserved = tokens;
+      record.begin();
+    },
+    text: (index, text) => record.text(index, text),
+    settle: (outcome) => {
+      key?.settleTokens(reserved, outcome.usage);
+      record.settle(outcome);
+    },
+  };
+}
+
+/**
+ * Gives each request its id (the client's `x-request-id` when safe, else a new one), returns it on the response,
+ * and writes the request's access log line once its response is done: at once, or when its generations settle
+ * (a stream's end, or its client leaving).
+ */
+function accessLog(write: ((line: string) => void) | undefined, logContent: boolean): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    const record = new AccessRecord(requestId(c.req.header("x-request-id")), () => Math.round(performance.now()), logContent);
+    c.set("record", record);
+    await next();
+    c.res.headers.set("x-request-id", record.id);
+    if (!write) return;
+    const status = c.res.status;
+    const signal = c.req.raw.signal;
+    const line = (): void => write(record.line({ method: c.req.method, route: c.req.path, status, clientDisconnected: signal.aborted }));
+    // a stream's client leaving cancels its generation before the server has marked the request aborted
+    if (record.running) void record.running.then(() => setImmediate(line));
+    else line();
+  };
 }

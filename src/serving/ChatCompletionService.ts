@@ -22,7 +22,9 @@ import { ToolCallParser, type ToolOutputEvent } from "../tools/ToolCallParser.js
 import { TOOL_CALL_CLOSE } from "../tools/types.js";
 import { choicesUsage } from "./choicesUsage.js";
 import { generateChoices, type ChoiceEvent } from "./generateChoices.js";
+import type { GenerationObserver } from "./GenerationObserver.js";
 import { moderatePrompts } from "./moderatePrompts.js";
+import { observedChoices } from "./observedChoices.js";
 import type { ServedModel } from "./ServedModel.js";
 import { started } from "./started.js";
 
@@ -43,7 +45,7 @@ export class ChatCompletionService {
     private readonly moderator: Moderator,
   ) {}
 
-  async create(request: ChatCompletionRequest, signal?: AbortSignal): Promise<ChatResult> {
+  async create(request: ChatCompletionRequest, signal?: AbortSignal, observer?: GenerationObserver): Promise<ChatResult> {
     this.model.resolve(request.model);
     const engine = this.model.engine;
     const params = toChatParams(request, engine.info.vocabularySize);
@@ -68,24 +70,19 @@ export class ChatCompletionService {
     const promptFilter = await moderatePrompts(moderator, [promptText], () => "messages");
     // a streamed choice whose output the content filter withholds is halted, so its slot is freed at once
     const halts = params.stream && moderator.blocks ? Array.from({ length: params.n }, () => new AbortController()) : [];
-    const events = generateChoices(
-      engine,
-      [
-        {
-          promptTokens,
-          maxTokens,
-          sampling: params.sampling,
-          // a structured output ends when its grammar is complete: the template's stop strings could cut it; a
-          // single call (parallel_tool_calls false, legacy functions) ends the output where it ends
-          stop: params.structured ? params.stop : [...prompt.stop, ...params.stop, ...(params.singleCall && params.toolNames ? [TOOL_CALL_CLOSE] : [])],
-          ...(params.logprobs !== undefined ? { logprobs: params.logprobs } : {}),
-          ...(params.structured ? { structured: params.structured } : {}),
-        },
-      ],
-      params.n,
-      signal,
-      (index) => halts[index]?.signal,
-    );
+    const requests = [
+      {
+        promptTokens,
+        maxTokens,
+        sampling: params.sampling,
+        // a structured output ends when its grammar is complete: the template's stop strings could cut it; a
+        // single call (parallel_tool_calls false, legacy functions) ends the output where it ends
+        stop: params.structured ? params.stop : [...prompt.stop, ...params.stop, ...(params.singleCall && params.toolNames ? [TOOL_CALL_CLOSE] : [])],
+        ...(params.logprobs !== undefined ? { logprobs: params.logprobs } : {}),
+        ...(params.structured ? { structured: params.structured } : {}),
+      },
+    ];
+    const events = observedChoices(generateChoices(engine, requests, params.n, signal, (index) => halts[index]?.signal), observer, requests, params.n, signal);
     const head = { id: responseId("chat"), created: unixTime(), model: request.model };
     const parser = (): ToolCallParser | undefined => (params.toolNames ? new ToolCallParser(params.toolNames, params.singleCall) : undefined);
     const legacy = params.legacyFunctions;

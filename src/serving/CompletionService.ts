@@ -16,7 +16,9 @@ import { assertTextCanFit } from "../protocol/assertTextCanFit.js";
 import { toCompletionParams } from "../protocol/toGenerationParams.js";
 import { choicesUsage } from "./choicesUsage.js";
 import { generateChoices } from "./generateChoices.js";
+import type { GenerationObserver } from "./GenerationObserver.js";
 import { moderatePrompts } from "./moderatePrompts.js";
+import { observedChoices } from "./observedChoices.js";
 import type { ServedModel } from "./ServedModel.js";
 import { started } from "./started.js";
 
@@ -37,7 +39,7 @@ export class CompletionService {
     private readonly moderator: Moderator,
   ) {}
 
-  async create(request: CompletionRequest, signal?: AbortSignal): Promise<CompletionResult> {
+  async create(request: CompletionRequest, signal?: AbortSignal, observer?: GenerationObserver): Promise<CompletionResult> {
     this.model.resolve(request.model);
     const engine = this.model.engine;
     const params = toCompletionParams(request, engine.info.vocabularySize);
@@ -59,20 +61,15 @@ export class CompletionService {
     const generationLogprobs = params.logprobs ?? (perPrompt > n ? 0 : undefined);
     // a streamed choice whose output the content filter withholds is halted, so its slot is freed at once
     const halts = params.stream && moderator.blocks ? Array.from({ length: prompts.length * perPrompt }, () => new AbortController()) : [];
-    const events = generateChoices(
-      engine,
-      prompts.map((prompt) => ({
-        promptTokens: prompt.promptTokens,
-        maxTokens: prompt.maxTokens,
-        sampling: params.sampling,
-        stop: params.stop,
-        ...(generationLogprobs !== undefined ? { logprobs: generationLogprobs } : {}),
-        ...(params.promptLogprobs !== undefined ? { promptLogprobs: params.promptLogprobs } : {}),
-      })),
-      perPrompt,
-      signal,
-      (index) => halts[index]?.signal,
-    );
+    const requests = prompts.map((prompt) => ({
+      promptTokens: prompt.promptTokens,
+      maxTokens: prompt.maxTokens,
+      sampling: params.sampling,
+      stop: params.stop,
+      ...(generationLogprobs !== undefined ? { logprobs: generationLogprobs } : {}),
+      ...(params.promptLogprobs !== undefined ? { promptLogprobs: params.promptLogprobs } : {}),
+    }));
+    const events = observedChoices(generateChoices(engine, requests, perPrompt, signal, (index) => halts[index]?.signal), observer, requests, perPrompt, signal);
     const echoOf = (index: number): string => prompts[Math.floor(index / perPrompt)]!.echo;
     const promptOf = (index: number): string => prompts[Math.floor(index / perPrompt)]!.text;
     const id = responseId("cmpl");

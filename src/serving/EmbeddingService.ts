@@ -2,6 +2,7 @@ import type { Embedder } from "../engine/Embedder.js";
 import { ContextLengthExceededError, InvalidRequestError } from "../errors/ApiError.js";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { EmbeddingRequest, EmbeddingResponse } from "../protocol/embeddings.js";
+import type { GenerationObserver } from "./GenerationObserver.js";
 import type { ServedModel } from "./ServedModel.js";
 
 /** A model loaded for embeddings only (`--embedding-model`), and the names requests may use for it. */
@@ -20,7 +21,7 @@ export class EmbeddingService {
     private readonly separate?: EmbeddingModel,
   ) {}
 
-  async create(request: EmbeddingRequest): Promise<EmbeddingResponse> {
+  async create(request: EmbeddingRequest, observer?: GenerationObserver): Promise<EmbeddingResponse> {
     const embedder = await this.embedderFor(request.model);
     const { dimensions, contextSize } = embedder.info;
     if (request.dimensions != null && request.dimensions !== dimensions) {
@@ -40,12 +41,19 @@ export class EmbeddingService {
       if (length >= contextSize) throw new ContextLengthExceededError(length, 0, contextSize, "input");
       inputs.push({ tokens, length });
     }
-    const data: EmbeddingResponse["data"] = [];
-    for (const [index, { tokens }] of inputs.entries()) {
-      const vector = await embedder.embed(tokens);
-      data.push({ object: "embedding", index, embedding: request.encoding_format === "base64" ? base64(vector) : vector });
-    }
     const promptTokens = inputs.reduce((sum, { length }) => sum + length, 0);
+    observer?.admit(promptTokens);
+    const data: EmbeddingResponse["data"] = [];
+    try {
+      for (const [index, { tokens }] of inputs.entries()) {
+        const vector = await embedder.embed(tokens);
+        data.push({ object: "embedding", index, embedding: request.encoding_format === "base64" ? base64(vector) : vector });
+      }
+    } finally {
+      // the inputs embedded count, also when a later one failed
+      const used = inputs.slice(0, data.length).reduce((sum, { length }) => sum + length, 0);
+      observer?.settle({ usage: { promptTokens: used, completionTokens: 0, cachedTokens: 0 }, finishReasons: [] });
+    }
     return { object: "list", data, model: request.model, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } };
   }
 

@@ -10,6 +10,7 @@ import { jailbreakCheck } from "../../src/moderation/jailbreakCheck.js";
 import { Moderator, type ModerationMode } from "../../src/moderation/Moderator.js";
 import { profanityCheck } from "../../src/moderation/profanityCheck.js";
 import { synthesizeLlamaModel } from "../../src/gguf/synthesizeLlamaModel.js";
+import { ApiKeyRegistry } from "../../src/server/ApiKeyRegistry.js";
 import { startServer } from "../../src/server/startServer.js";
 import { servedModelIds } from "../../src/serving/servedModelIds.js";
 import type { ChatFormat } from "../../src/templates/ChatTemplate.js";
@@ -37,7 +38,15 @@ export interface TestServer {
 export async function startTestServer(
   options: {
     parallel?: number;
+    /** One key, as `--api-key`. */
     apiKey?: string;
+    /** Named keys with their limits, as `--api-keys FILE` (their clock is the test's to move). */
+    apiKeys?: ApiKeyRegistry;
+    corsOrigins?: string[];
+    /** Receives the access log's lines. */
+    accessLog?: (line: string) => void;
+    logContent?: boolean;
+    tls?: { cert: string; key: string };
     contextSize?: number;
     chatFormat?: ChatFormat;
     bodyLimitBytes?: number;
@@ -74,7 +83,12 @@ export async function startTestServer(
     ...(embedder ? { embeddingModel: { embedder, ids: servedModelIds({ name: embedder.info.name, path: options.embeddingModelPath! }) } } : {}),
     host: "127.0.0.1",
     port: 0,
-    ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
+    ...(options.apiKey !== undefined ? { apiKeys: new ApiKeyRegistry([{ name: "default", key: options.apiKey }]) } : {}),
+    ...(options.apiKeys !== undefined ? { apiKeys: options.apiKeys } : {}),
+    ...(options.corsOrigins !== undefined ? { corsOrigins: options.corsOrigins } : {}),
+    ...(options.accessLog !== undefined ? { accessLog: options.accessLog } : {}),
+    ...(options.logContent !== undefined ? { logContent: options.logContent } : {}),
+    ...(options.tls !== undefined ? { tls: options.tls } : {}),
     ...(options.bodyLimitBytes !== undefined ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
   });
