@@ -5,6 +5,7 @@ import { copySequencePrefix } from "../src/engine/copySequencePrefix.js";
 import { Engine } from "../src/engine/Engine.js";
 import { LoglikelihoodScorer } from "../src/engine/LoglikelihoodScorer.js";
 import type { GenerationEvent, SamplingParams, StepRecord } from "../src/engine/types.js";
+import { apiErrorOf } from "../src/serving/apiErrorOf.js";
 import { tinyModelPath } from "./helpers/testServer.js";
 
 const words = (n: number, seed: number): string =>
@@ -132,7 +133,7 @@ describe("the scheduler", () => {
       assert.equal(after.copiedTokens - before.copiedTokens, second.usage.cachedTokens);
       assert.equal(after.prefillTokens - before.prefillTokens, secondPrompt.length - second.usage.cachedTokens);
       holder.abort();
-      assert.equal(((await firstDone) as { status?: number }).status, 499);
+      assert.equal((apiErrorOf(await firstDone) as { status?: number }).status, 499);
       assert.equal(engine.stats().slots.busy, 0);
     } finally {
       stop();
@@ -240,9 +241,9 @@ describe("shutdown", () => {
   test("disposing the engine ends the running and the queued requests with 503 server_shutting_down; later ones too", async () => {
     const engine = await Engine.load({ modelPath: tinyModelPath(), parallel: 1, threads: 1, contextSize: 1024 });
     const request = { promptTokens: engine.promptTokens(words(5, 1), false), maxTokens: 900, sampling, stop: [] };
-    const running = collect(engine.generate(request)).catch((error: { status?: number; code?: string }) => error);
+    const running = collect(engine.generate(request)).catch((error: unknown) => apiErrorOf(error));
     while (engine.stats().slots.decode === 0) await new Promise((resolve) => setImmediate(resolve));
-    const queued = collect(engine.generate(request)).catch((error: { status?: number; code?: string }) => error);
+    const queued = collect(engine.generate(request)).catch((error: unknown) => apiErrorOf(error));
     while (engine.stats().queued === 0) await new Promise((resolve) => setImmediate(resolve));
     const disposed = engine.dispose();
     for (const outcome of [await running, await queued]) {
@@ -250,6 +251,6 @@ describe("shutdown", () => {
       assert.equal((outcome as { code?: string }).code, "server_shutting_down");
     }
     await disposed;
-    await assert.rejects(collect(engine.generate(request)), (error: { code?: string }) => error.code === "server_shutting_down");
+    await assert.rejects(collect(engine.generate(request)), (error: unknown) => (apiErrorOf(error) as { code?: string }).code === "server_shutting_down");
   });
 });

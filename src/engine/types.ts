@@ -75,7 +75,16 @@ export interface GenerationUsage {
 export type GenerationEvent =
   | { type: "prompt"; logprobs: TokenLogprob[] }
   | { type: "text"; text: string; logprobs?: TokenLogprob[] }
-  | { type: "done"; finishReason: FinishReason; usage: GenerationUsage };
+  | {
+      type: "done";
+      finishReason: FinishReason;
+      usage: GenerationUsage;
+      /** Milliseconds the generation waited in the queue for a slot. */
+      queueMs: number;
+    };
+
+/** An event of one generation of a request that runs several (index: the generation's place in the request). */
+export type IndexedEvent = GenerationEvent & { index: number };
 
 export interface ModelInfo {
   /** The GGUF's `general.name`, or the file name. */

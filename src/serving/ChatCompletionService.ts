@@ -23,6 +23,8 @@ import { generateChoices, type ChoiceEvent } from "./generateChoices.js";
 import { moderatePrompts } from "./moderatePrompts.js";
 import type { ServedModel } from "./ServedModel.js";
 import { started } from "./started.js";
+import { withApiErrors } from "./withApiErrors.js";
+import { completionBudget } from "./completionBudget.js";
 
 export type ChatResult =
   | { stream: false; response: ChatCompletion }
@@ -41,7 +43,11 @@ export class ChatCompletionService {
     private readonly moderator: Moderator,
   ) {}
 
-  async create(request: ChatCompletionRequest, signal?: AbortSignal): Promise<ChatResult> {
+  create(request: ChatCompletionRequest, signal?: AbortSignal): Promise<ChatResult> {
+    return withApiErrors(this.run(request, signal));
+  }
+
+  private async run(request: ChatCompletionRequest, signal?: AbortSignal): Promise<ChatResult> {
     this.model.resolve(request.model);
     const engine = this.model.engine;
     const params = toChatParams(request, engine.info.vocabularySize);
@@ -54,7 +60,8 @@ export class ChatCompletionService {
         ? template.renderWithTools(params.messages, params.tools)
         : template.render(renderToolMessages(params.messages, params.tools));
     const promptTokens = engine.promptTokens(prompt.text, prompt.parseSpecial);
-    const maxTokens = engine.completionBudget(
+    const maxTokens = completionBudget(
+      engine,
       promptTokens.length,
       params.maxTokens,
       params.maxTokens === undefined ? "messages" : request.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens",

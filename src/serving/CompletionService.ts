@@ -13,10 +13,12 @@ import {
 } from "../protocol/responses.js";
 import { toCompletionParams } from "../protocol/toGenerationParams.js";
 import { choicesUsage } from "./choicesUsage.js";
+import { completionBudget } from "./completionBudget.js";
 import { generateChoices } from "./generateChoices.js";
 import { moderatePrompts } from "./moderatePrompts.js";
 import type { ServedModel } from "./ServedModel.js";
 import { started } from "./started.js";
+import { withApiErrors } from "./withApiErrors.js";
 
 export type CompletionResult =
   | { stream: false; response: TextCompletion }
@@ -35,13 +37,17 @@ export class CompletionService {
     private readonly moderator: Moderator,
   ) {}
 
-  async create(request: CompletionRequest, signal?: AbortSignal): Promise<CompletionResult> {
+  create(request: CompletionRequest, signal?: AbortSignal): Promise<CompletionResult> {
+    return withApiErrors(this.run(request, signal));
+  }
+
+  private async run(request: CompletionRequest, signal?: AbortSignal): Promise<CompletionResult> {
     this.model.resolve(request.model);
     const engine = this.model.engine;
     const params = toCompletionParams(request, engine.info.vocabularySize);
     const prompts = params.prompts.map((prompt) => {
       const promptTokens = typeof prompt === "string" ? engine.promptTokens(prompt, true) : prompt;
-      const maxTokens = engine.completionBudget(promptTokens.length, params.maxTokens, "max_tokens");
+      const maxTokens = completionBudget(engine, promptTokens.length, params.maxTokens, "max_tokens");
       const text = typeof prompt === "string" ? prompt : engine.detokenize(prompt);
       return { promptTokens, maxTokens, text, echo: params.echo ? text : "" };
     });
