@@ -173,9 +173,10 @@ export class Scheduler {
       );
       const started = performance.now();
       // every item is started in this same tick, so node-llama-cpp decodes them all in one batch
-      const step = Promise.all(plan.map((item) => this.advance(item)));
+      const step = Promise.allSettled(plan.map((item) => this.advance(item)));
       this.flushAfterDispatch();
-      await step;
+      // a fault of the loop's own code in one item is raised once every evaluation of the step has settled
+      for (const result of await step) if (result.status === "rejected") throw result.reason;
       this.record(plan, performance.now() - started);
     }
   }
