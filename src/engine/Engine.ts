@@ -215,6 +215,26 @@ export class Engine {
   }
 
   /**
+   * The unit-length embeddings of `inputs` by `embedder` (this engine's own, or another model's), computed
+   * between this engine's decode steps a chunk at a time, after waiting in a queue with the generations' bound
+   * (QueueFullError when full). Aborting `signal` ends it (AbortedError) and frees its place at once, or at the
+   * next step once it runs. `queueMs`: how long it waited.
+   */
+  embed(embedder: Embedder, inputs: ReadonlyArray<readonly number[]>, signal?: AbortSignal): Promise<{ vectors: number[][]; queueMs: number }> {
+    if (signal?.aborted) return Promise.reject(AbortedError.of(signal));
+    return new Promise((resolve, reject) => {
+      this.scheduler.submitEmbedding({
+        embedder,
+        inputs: inputs.map((tokens) => embedder.inputTokens(tokens)),
+        signal: signal ?? new AbortController().signal,
+        submitted: performance.now(),
+        resolve,
+        reject,
+      });
+    });
+  }
+
+  /**
    * Stops taking requests (they get ShuttingDownError, as do those still waiting for a slot), lets the running
    * ones finish, and resolves once none runs. `dispose()` still ends everything at once.
    */

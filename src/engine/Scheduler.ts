@@ -1,12 +1,13 @@
 import type { LlamaContextSequence, LlamaModel } from "node-llama-cpp";
 import { AdmissionQueue, type QueueLimits } from "./AdmissionQueue.js";
 import { copySequencePrefix } from "./copySequencePrefix.js";
+import { EmbeddingLane, type EmbeddingJob } from "./EmbeddingLane.js";
 import { AbortedError, EngineFailureError, ShuttingDownError, type EngineError } from "./engineErrors.js";
 import type { EventSink, Job } from "./Job.js";
 import { JobOutput, type Sampled } from "./JobOutput.js";
 import { nextPhase, type SlotPhase } from "./nextPhase.js";
 import { pickSlot } from "./pickSlot.js";
-import { planStep, type StepItem } from "./planStep.js";
+import { planStep, type ActiveSlot, type StepItem } from "./planStep.js";
 import type { TokenPieces } from "./TokenPieces.js";
 import type { EngineStats, FinishReason, GenerationEvent, SchedulerCounters, StepRecord, TokenLogprob } from "./types.js";
 
@@ -49,6 +50,7 @@ interface Slot {
 export class Scheduler {
   private readonly slots: Slot[];
   private readonly queue: AdmissionQueue<Job>;
+  private readonly embeddings: EmbeddingLane;
   private readonly observers = new Set<(step: StepRecord) => void>();
   private readonly counters: SchedulerCounters = {
     requests: 0,
@@ -60,6 +62,7 @@ export class Scheduler {
     steps: 0,
     stepTokens: 0,
     stepMs: 0,
+    embeddingTokens: 0,
   };
   private clock = 0;
   private loop: Promise<void> | undefined;
@@ -82,6 +85,7 @@ export class Scheduler {
   ) {
     this.slots = sequences.map((sequence, id) => ({ id, sequence, phase: "idle", lastUsed: 0, running: undefined, tainted: false }));
     this.queue = new AdmissionQueue(options.queue, (job, error) => job.events.fail(error));
+    this.embeddings = new EmbeddingLane(options.queue);
   }
 
   /**
@@ -95,6 +99,13 @@ export class Scheduler {
     this.wake();
   }
 
+  /** Queues an embeddings request, evaluated between the decode steps; throws as `submit` does. */
+  submitEmbedding(job: EmbeddingJob): void {
+    if (this.stopping) throw new ShuttingDownError();
+    this.embeddings.submit(job);
+    this.wake();
+  }
+
   /**
    * Stops taking requests (they get ShuttingDownError, as do the queued ones none of whose jobs runs yet), lets
    * the running ones finish, and resolves once none runs.
@@ -102,6 +113,7 @@ export class Scheduler {
   async drain(): Promise<void> {
     this.stopping = true;
     this.queue.dropWaiting(new ShuttingDownError(), false);
+    this.embeddings.queue.dropWaiting(new ShuttingDownError(), false);
     await this.idle();
   }
 
@@ -110,6 +122,7 @@ export class Scheduler {
     this.stopping = true;
     this.closing ??= new ShuttingDownError();
     this.queue.dropWaiting(this.closing, true);
+    this.embeddings.queue.dropWaiting(this.closing, true);
     await this.idle();
   }
 
@@ -124,7 +137,7 @@ export class Scheduler {
     const idle = count("idle");
     return {
       slots: { total: this.slots.length, idle, busy: this.slots.length - idle, prefill: count("prefill"), decode: count("decode") },
-      queued: this.queue.length,
+      queued: this.queue.length + this.embeddings.queue.length,
       counters: { ...this.counters },
     };
   }
@@ -138,7 +151,7 @@ export class Scheduler {
   private wake(): void {
     this.loop ??= this.runGuarded().then(() => {
       this.loop = undefined;
-      if (this.queue.length > 0) this.wake();
+      if (this.queue.length > 0 || this.embeddings.queue.length > 0) this.wake();
     });
   }
 
@@ -150,7 +163,11 @@ export class Scheduler {
       const error = new EngineFailureError(fault);
       let failed = 0;
       for (const slot of this.slots) if (this.abandon(slot, error)) failed++;
-      if (failed === 0) this.queue.dropWaiting(error, true);
+      if (this.embeddings.abandon(error)) failed++;
+      if (failed === 0) {
+        this.queue.dropWaiting(error, true);
+        this.embeddings.queue.dropWaiting(error, true);
+      }
       // the next turn starts from a fresh event-loop turn, never as a tight chain of microtasks
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -160,24 +177,32 @@ export class Scheduler {
     for (;;) {
       await this.endCancelled();
       await this.admit();
+      this.embeddings.settle(() => ++this.clock, this.closing);
       const active = this.slots.filter((slot) => slot.running !== undefined);
-      if (active.length === 0) return;
-      const plan = planStep(
-        active.map((slot) => ({
-          id: slot.id,
-          phase: slot.phase === "decode" ? "decode" : "prefill",
-          remaining: slot.running!.job.prompt.length - slot.running!.evaluated,
-          admitted: slot.running!.admitted,
-        })),
-        this.options.prefillChunk,
-      );
+      // the embedding request plans as one more prefilling slot, after the real ones
+      const lane = this.embeddings.view(this.slots.length);
+      if (active.length === 0 && lane === undefined) return;
+      const views = active.map((slot): ActiveSlot => ({
+        id: slot.id,
+        phase: slot.phase === "decode" ? "decode" : "prefill",
+        remaining: slot.running!.job.prompt.length - slot.running!.evaluated,
+        admitted: slot.running!.admitted,
+      }));
+      const plan = planStep(lane ? [...views, lane] : views, this.options.prefillChunk);
       const started = performance.now();
-      // every item is started in this same tick, so node-llama-cpp decodes them all in one batch
-      const step = Promise.allSettled(plan.map((item) => this.advance(item)));
+      // every item is started in this same tick, so node-llama-cpp decodes them all in one batch (the embedding
+      // chunk, in a context of its own, right after it)
+      let embedded = 0;
+      const step = Promise.allSettled(
+        plan.map(async (item) => {
+          if (item.id === this.slots.length && item.kind === "prefill") embedded = await this.embeddings.advance(item);
+          else await this.advance(item);
+        }),
+      );
       this.flushAfterDispatch();
       // a fault of the loop's own code in one item is raised once every evaluation of the step has settled
       for (const result of await step) if (result.status === "rejected") throw result.reason;
-      this.record(plan, performance.now() - started);
+      this.record(plan.filter((item) => item.id !== this.slots.length), embedded, performance.now() - started);
     }
   }
 
@@ -200,7 +225,7 @@ export class Scheduler {
     for (const { events, text, logprobs } of outbox) events.push(logprobs ? { type: "text", text, logprobs } : { type: "text", text });
   }
 
-  private record(plan: readonly StepItem[], ms: number): void {
+  private record(plan: readonly StepItem[], embedded: number, ms: number): void {
     let decode = 0;
     let prefillTokens = 0;
     for (const item of plan) {
@@ -208,13 +233,15 @@ export class Scheduler {
       else prefillTokens += item.tokens;
     }
     this.counters.steps++;
-    this.counters.stepTokens += decode + prefillTokens;
+    this.counters.stepTokens += decode + prefillTokens + embedded;
     this.counters.prefillTokens += prefillTokens;
+    this.counters.embeddingTokens += embedded;
     this.counters.stepMs += ms;
     if (this.observers.size === 0) return; // the per-step record is built only for someone who reads it
     const step: StepRecord = {
       decode: plan.flatMap((item) => (item.kind === "decode" ? [item.id] : [])),
       prefill: plan.flatMap((item) => (item.kind === "prefill" ? [{ slot: item.id, tokens: item.tokens }] : [])),
+      embedding: embedded,
       ms,
     };
     for (const observer of this.observers) observer(step);

@@ -120,6 +120,8 @@ export interface SchedulerCounters {
   stepTokens: number;
   /** Time spent in steps, ms. */
   stepMs: number;
+  /** Embedding input tokens evaluated (between the decode steps, in those steps' time). */
+  embeddingTokens: number;
 }
 
 export interface EngineStats {
@@ -134,5 +136,7 @@ export interface StepRecord {
   decode: number[];
   /** Slots that evaluated a chunk of their prompt. */
   prefill: Array<{ slot: number; tokens: number }>;
+  /** Tokens of an embedding input evaluated with the step. */
+  embedding: number;
   ms: number;
 }

@@ -110,7 +110,10 @@ export function createApp(options: AppOptions): Hono {
         return result.stream ? { chunks: result.chunks } : { json: result.response };
       });
     });
-    api.post("/embeddings", async (c) => c.json(await embeddings.create(parseRequest(embeddingRequestSchema, await jsonBody(c)))));
+    api.post("/embeddings", async (c) => {
+      const request = parseRequest(embeddingRequestSchema, await jsonBody(c));
+      return withDeadline(c.req.raw.signal, options.requestTimeoutMs ?? 0, async (signal) => ({ json: await embeddings.create(request, signal) }));
+    });
     api.get("/models", (c) => {
       const list: ModelList = { object: "list", data: [options.model.card(), ...(embeddingCard ? [embeddingCard] : [])] };
       return c.json(list);

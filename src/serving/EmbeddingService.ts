@@ -2,6 +2,7 @@ import type { Embedder } from "../engine/Embedder.js";
 import { ContextLengthExceededError, InvalidRequestError } from "../errors/ApiError.js";
 import type { EmbeddingRequest, EmbeddingResponse } from "../protocol/embeddings.js";
 import type { ServedModel } from "./ServedModel.js";
+import { withApiErrors } from "./withApiErrors.js";
 
 /** A model loaded for embeddings only (`--embedding-model`), and the names requests may use for it. */
 export interface EmbeddingModel {
@@ -19,7 +20,12 @@ export class EmbeddingService {
     private readonly separate?: EmbeddingModel,
   ) {}
 
-  async create(request: EmbeddingRequest): Promise<EmbeddingResponse> {
+  /** `signal` (the client's, joined with the request deadline) cancels the request wherever it is. */
+  create(request: EmbeddingRequest, signal?: AbortSignal): Promise<EmbeddingResponse> {
+    return withApiErrors(this.run(request, signal));
+  }
+
+  private async run(request: EmbeddingRequest, signal?: AbortSignal): Promise<EmbeddingResponse> {
     const embedder = await this.embedderFor(request.model);
     const { dimensions, contextSize } = embedder.info;
     if (request.dimensions != null && request.dimensions !== dimensions) {
@@ -36,11 +42,13 @@ export class EmbeddingService {
       if (length >= contextSize) throw new ContextLengthExceededError(length, 0, contextSize, "input");
       return { tokens, length };
     });
-    const data: EmbeddingResponse["data"] = [];
-    for (const [index, { tokens }] of inputs.entries()) {
-      const vector = await embedder.embed(tokens);
-      data.push({ object: "embedding", index, embedding: request.encoding_format === "base64" ? base64(vector) : vector });
-    }
+    // computed between the served engine's decode steps, whichever model they are of: one thread runs them all
+    const { vectors } = await this.served.engine.embed(embedder, inputs.map(({ tokens }) => tokens), signal);
+    const data: EmbeddingResponse["data"] = vectors.map((vector, index) => ({
+      object: "embedding",
+      index,
+      embedding: request.encoding_format === "base64" ? base64(vector) : vector,
+    }));
     const promptTokens = inputs.reduce((sum, { length }) => sum + length, 0);
     return { object: "list", data, model: request.model, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } };
   }
