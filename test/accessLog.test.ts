@@ -54,7 +54,7 @@ test("a completion's line: id, key name, route, model, status, tokens, timings, 
   assert.equal(typeof line.time, "string");
   assert.ok(Math.abs(Date.parse(line.time as string) - Date.now()) < 60_000);
   assert.deepEqual(
-    { ...line, time: undefined, ttft_ms: undefined, total_ms: undefined },
+    { ...line, time: undefined, queue_ms: undefined, ttft_ms: undefined, total_ms: undefined },
     {
       time: undefined,
       request_id: "req-42.a",
@@ -66,14 +66,15 @@ test("a completion's line: id, key name, route, model, status, tokens, timings, 
       prompt_tokens: data.usage!.prompt_tokens,
       cached_tokens: data.usage!.prompt_tokens_details?.cached_tokens ?? 0,
       completion_tokens: data.usage!.completion_tokens,
-      queue_ms: null,
+      queue_ms: undefined,
       ttft_ms: undefined,
       total_ms: undefined,
       finish_reasons: [data.choices[0]!.finish_reason],
       client_disconnected: false,
     },
   );
-  assert.ok(typeof line.ttft_ms === "number" && typeof line.total_ms === "number" && line.ttft_ms <= line.total_ms);
+  assert.ok(typeof line.queue_ms === "number" && typeof line.ttft_ms === "number" && typeof line.total_ms === "number");
+  assert.ok(line.queue_ms >= 0 && line.queue_ms <= line.ttft_ms && line.ttft_ms <= line.total_ms, JSON.stringify(line));
   const text = data.choices[0]!.message.content!;
   for (const raw of log.raw) {
     assert.ok(!raw.includes(SECRET), "no prompt text");

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { FaultySequences } from "./helpers/faultySequences.js";
 import { MODEL_ID, postJson, readSseEvents, startTestServer, type TestServer } from "./helpers/testServer.js";
 
 interface Health {
@@ -299,5 +300,108 @@ describe("--request-timeout", () => {
 
     const quick = await server.client().chat.completions.create({ ...long, max_tokens: 2 });
     assert.equal(quick.usage?.completion_tokens, 2);
+  });
+});
+
+describe("admission without a race", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ parallel: 2, queue: { maxQueue: 4, queueTimeoutMs: 0 } });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  test("--parallel 2 --max-queue 4: of 12 simultaneous requests exactly 6 are answered, 6 get 503 with Retry-After", async () => {
+    const responses = await Promise.all(Array.from({ length: 12 }, () => postJson(`${server.url}/v1/chat/completions`, { ...long, max_tokens: 300 })));
+    const answered = responses.filter((response) => response.status === 200);
+    const refused = responses.filter((response) => response.status === 503);
+    assert.equal(answered.length, 6);
+    assert.equal(refused.length, 6);
+    for (const response of refused) {
+      assert.equal(response.headers.get("retry-after"), "1");
+      assert.equal(((await response.json()) as { error: { code: string } }).error.code, "server_overloaded");
+    }
+    for (const response of answered) assert.equal(((await response.json()) as { usage: { completion_tokens: number } }).usage.completion_tokens, 300);
+    await waitForHealth(server, (h) => h.slots.busy === 0 && h.queued === 0);
+  });
+});
+
+describe("requests with many choices", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ parallel: 2, queue: { maxQueue: 1, queueTimeoutMs: 0 } });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  test("on an idle --parallel 2 --max-queue 1 server, a prompt array of 5, n 6 and best_of 6 are all answered", async () => {
+    const client = server.client();
+    const array = await client.completions.create({ model: MODEL_ID, prompt: ["a", "b", "c", "d", "e"].map((p) => `${p}: ${text(4)}`), max_tokens: 3 });
+    assert.deepEqual(array.choices.map((c) => c.index).sort((a, b) => a - b), [0, 1, 2, 3, 4]);
+    const n = await client.chat.completions.create({ ...long, max_tokens: 3, n: 6 });
+    assert.equal(n.choices.length, 6);
+    const bestOf = await client.completions.create({ model: MODEL_ID, prompt: text(8), max_tokens: 3, n: 2, best_of: 6 });
+    assert.equal(bestOf.choices.length, 2);
+    assert.equal(bestOf.usage?.completion_tokens, 18, "all six candidates ran");
+    await waitForHealth(server, (h) => h.slots.busy === 0 && h.queued === 0);
+  });
+
+  test("with the slots busy and the queue full, a request of many choices is refused whole, having computed nothing", async () => {
+    const a = new AbortController();
+    const b = new AbortController();
+    await Promise.all([startStream(server, a), startStream(server, b)]);
+    const queued = postJson(`${server.url}/v1/chat/completions`, { ...long, max_tokens: 2 });
+    await waitForHealth(server, (h) => h.queued === 1);
+    const before = (await health(server)).counters as unknown as Record<string, number>;
+    const refused = await postJson(`${server.url}/v1/completions`, { model: MODEL_ID, prompt: ["x", "y", "z", "w", "v"], max_tokens: 2, n: 2 });
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers.get("retry-after"), "1");
+    const h = await health(server);
+    const after = h.counters as unknown as Record<string, number>;
+    for (const counter of ["requests", "promptTokens", "prefillTokens", "cachedTokens"]) assert.equal(after[counter], before[counter], counter);
+    assert.equal(h.queued, 1, "nothing of it was queued");
+    a.abort();
+    b.abort();
+    assert.equal((await queued).status, 200);
+    await waitForHealth(server, (x) => x.slots.busy === 0 && x.queued === 0);
+  });
+});
+
+describe("an engine fault through the server", () => {
+  const faults = new FaultySequences();
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ parallel: 2, wrapSequencesForTests: faults.wrap });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  test("a failed decode is a 500 internal_error, or an error event and [DONE] mid-stream; the other stream and later requests are served", async () => {
+    const other = server.client().chat.completions.create({ ...long, max_tokens: 400 });
+    await waitForHealth(server, (h) => h.slots.decode === 1);
+    const busySlot = 0; // the first request took the least recently used slot, slot 0
+    const streamed = await postJson(`${server.url}/v1/chat/completions`, { ...long, stream: true });
+    assert.equal(streamed.status, 200);
+    faults.failNext(1 - busySlot, "decode");
+    const events = await readSseEvents(streamed);
+    assert.equal(events.at(-1), "[DONE]");
+    const error = JSON.parse(events.at(-2)!) as { error: { code: string; message: string } };
+    assert.equal(error.error.code, "internal_error");
+    assert.doesNotMatch(error.error.message, /injected/, "no internals reach the client");
+
+    await waitForHealth(server, (h) => h.slots.decode === 1);
+    faults.failNext(1 - busySlot, "prefill");
+    const plain = await postJson(`${server.url}/v1/completions`, { model: MODEL_ID, prompt: text(300), max_tokens: 2 });
+    assert.equal(plain.status, 500);
+    assert.equal(((await plain.json()) as { error: { code: string } }).error.code, "internal_error");
+
+    assert.equal((await other).usage?.completion_tokens, 400, "the other request got every token");
+    assert.equal(faults.injected, 2);
+    const after = await server.client().chat.completions.create({ ...long, max_tokens: 3 });
+    assert.equal(after.usage?.completion_tokens, 3);
+    await waitForHealth(server, (h) => h.slots.busy === 0);
   });
 });

@@ -5,6 +5,10 @@ import { copySequencePrefix } from "../src/engine/copySequencePrefix.js";
 import { Engine } from "../src/engine/Engine.js";
 import { LoglikelihoodScorer } from "../src/engine/LoglikelihoodScorer.js";
 import type { GenerationEvent, SamplingParams, StepRecord } from "../src/engine/types.js";
+import { apiErrorOf } from "../src/serving/apiErrorOf.js";
+import { EngineFailureError, ShuttingDownError } from "../src/engine/engineErrors.js";
+import { generateChoices } from "../src/serving/generateChoices.js";
+import { FaultySequences } from "./helpers/faultySequences.js";
 import { tinyModelPath } from "./helpers/testServer.js";
 
 const words = (n: number, seed: number): string =>
@@ -132,7 +136,7 @@ describe("the scheduler", () => {
       assert.equal(after.copiedTokens - before.copiedTokens, second.usage.cachedTokens);
       assert.equal(after.prefillTokens - before.prefillTokens, secondPrompt.length - second.usage.cachedTokens);
       holder.abort();
-      assert.equal(((await firstDone) as { status?: number }).status, 499);
+      assert.equal((apiErrorOf(await firstDone) as { status?: number }).status, 499);
       assert.equal(engine.stats().slots.busy, 0);
     } finally {
       stop();
@@ -240,9 +244,9 @@ describe("shutdown", () => {
   test("disposing the engine ends the running and the queued requests with 503 server_shutting_down; later ones too", async () => {
     const engine = await Engine.load({ modelPath: tinyModelPath(), parallel: 1, threads: 1, contextSize: 1024 });
     const request = { promptTokens: engine.promptTokens(words(5, 1), false), maxTokens: 900, sampling, stop: [] };
-    const running = collect(engine.generate(request)).catch((error: { status?: number; code?: string }) => error);
+    const running = collect(engine.generate(request)).catch((error: unknown) => apiErrorOf(error));
     while (engine.stats().slots.decode === 0) await new Promise((resolve) => setImmediate(resolve));
-    const queued = collect(engine.generate(request)).catch((error: { status?: number; code?: string }) => error);
+    const queued = collect(engine.generate(request)).catch((error: unknown) => apiErrorOf(error));
     while (engine.stats().queued === 0) await new Promise((resolve) => setImmediate(resolve));
     const disposed = engine.dispose();
     for (const outcome of [await running, await queued]) {
@@ -250,6 +254,129 @@ describe("shutdown", () => {
       assert.equal((outcome as { code?: string }).code, "server_shutting_down");
     }
     await disposed;
-    await assert.rejects(collect(engine.generate(request)), (error: { code?: string }) => error.code === "server_shutting_down");
+    await assert.rejects(collect(engine.generate(request)), (error: unknown) => (apiErrorOf(error) as { code?: string }).code === "server_shutting_down");
+  });
+});
+
+describe("fault isolation", () => {
+  const faults = new FaultySequences();
+  let engine: Engine;
+  before(async () => {
+    engine = await Engine.load({ modelPath: tinyModelPath(), parallel: 2, threads: 1, contextSize: 2048, prefillChunk: 64, wrapSequencesForTests: faults.wrap });
+  });
+  after(async () => {
+    await engine.dispose();
+  });
+
+  const request = (seed: number, maxTokens: number) => ({ promptTokens: engine.promptTokens(words(30, seed), false), maxTokens, sampling, stop: [] });
+  const failure = (outcome: unknown): string => {
+    assert.ok(outcome instanceof EngineFailureError, `an engine failure, not ${String(outcome)}`);
+    assert.equal(apiErrorOf(outcome), outcome, "not an API error: the server answers 500 internal_error");
+    return outcome.message;
+  };
+
+  test("a decode that fails ends only its own request; the other stream finishes, and the failed slot is not reused as a prefix", async () => {
+    const failing = collect(engine.generate(request(1, 1000))).catch((error: unknown) => error);
+    const other = collect(engine.generate(request(2, 600)));
+    while (engine.stats().slots.decode < 2) await new Promise((resolve) => setImmediate(resolve));
+    faults.failNext(0, "decode");
+    assert.match(failure(await failing), /injected decode fault on slot 0/);
+    // while the other stream holds slot 1, the failed slot is the one free: it may hold cells of an evaluation that
+    // never completed, so its next job computes its prompt anew (and the one after that reuses it again)
+    const again = await collect(engine.generate(request(1, 2)));
+    assert.equal(again.usage.cachedTokens, 0);
+    const reused = await collect(engine.generate(request(1, 2)));
+    assert.ok(reused.usage.cachedTokens > 0, "a slot that did not fail keeps its prefix");
+    assert.equal((await other).usage.completionTokens, 600, "the other stream got every token");
+    assert.equal(engine.stats().slots.busy, 0);
+  });
+
+  test("a prompt chunk that fails ends only its request while a stream decodes", async () => {
+    const stream = collect(engine.generate(request(3, 300)));
+    while (engine.stats().slots.decode < 1) await new Promise((resolve) => setImmediate(resolve));
+    // only the long prompt evaluates prompt chunks: the stream's slot just decodes
+    faults.failNext(0, "prefill");
+    faults.failNext(1, "prefill");
+    const long = await collect(engine.generate({ promptTokens: engine.promptTokens(words(400, 5), false), maxTokens: 2, sampling, stop: [] })).catch((error: unknown) => error);
+    assert.match(failure(long), /injected prefill fault/);
+    assert.equal((await stream).usage.completionTokens, 300);
+    faults.reset();
+    assert.equal((await collect(engine.generate(request(6, 3)))).usage.completionTokens, 3, "the engine answers afterwards");
+    assert.equal(engine.stats().slots.busy, 0);
+  });
+
+  test("a fault in the loop's own code fails the requests it was running, not those waiting, and leaves the engine usable", async () => {
+    const running = [7, 8].map((seed) => collect(engine.generate(request(seed, 1000))).catch((error: unknown) => error));
+    while (engine.stats().slots.decode < 2) await new Promise((resolve) => setImmediate(resolve));
+    const waiting = collect(engine.generate(request(9, 3)));
+    let thrown = false;
+    const stop = engine.observeSteps(() => {
+      if (thrown) return;
+      thrown = true;
+      throw new Error("observer bug");
+    });
+    try {
+      for (const outcome of await Promise.all(running)) assert.match(failure(outcome), /observer bug/);
+      assert.equal((await waiting).usage.completionTokens, 3, "the waiting request ran after the fault");
+    } finally {
+      stop();
+    }
+    assert.equal((await collect(engine.generate(request(10, 3)))).usage.completionTokens, 3);
+    assert.equal(engine.stats().slots.busy, 0);
+  });
+});
+
+describe("drain and queue wait", () => {
+  let engine: Engine;
+  before(async () => {
+    engine = await Engine.load({ modelPath: tinyModelPath(), parallel: 1, threads: 1, contextSize: 1024 });
+  });
+  after(async () => {
+    await engine.dispose();
+  });
+
+  test("each generation reports the ms it waited for a slot, at least the steps it waited through", async () => {
+    const steps: StepRecord[] = [];
+    const stop = engine.observeSteps((step) => steps.push(step));
+    try {
+      const first = collect(engine.generate({ promptTokens: engine.promptTokens(words(5, 1), false), maxTokens: 40, sampling, stop: [] }));
+      while (engine.stats().slots.decode === 0) await new Promise((resolve) => setImmediate(resolve));
+      const queuedAt = steps.length;
+      const second = await collect(engine.generate({ promptTokens: engine.promptTokens(words(5, 2), false), maxTokens: 2, sampling, stop: [] }));
+      const firstDone = await first;
+      // the second waited through every step of the first after it arrived, up to its own first prefill
+      const waited = steps.slice(queuedAt).findIndex((step) => step.prefill.length > 0);
+      // (the step under way when it arrived had started before)
+      const waitedMs = steps.slice(queuedAt + 1, queuedAt + waited).reduce((sum, step) => sum + step.ms, 0);
+      assert.ok(waited > 0);
+      assert.ok(second.queueMs >= waitedMs, `waited ${second.queueMs} ms, steps meanwhile took ${waitedMs} ms`);
+      assert.ok(firstDone.queueMs >= 0 && firstDone.queueMs < second.queueMs);
+      // the choices of one request pass it on, each its own
+      const choices: number[] = [];
+      for await (const event of generateChoices(engine, [{ promptTokens: engine.promptTokens(words(5, 3), false), maxTokens: 2, sampling, stop: [] }], 3)) {
+        if (event.type === "done") choices[event.index] = event.queueMs;
+      }
+      assert.equal(choices.length, 3);
+      assert.ok(choices.every((ms) => ms >= 0));
+      assert.ok(choices[2]! > choices[0]!, "on one slot, the later choices waited for the earlier ones");
+    } finally {
+      stop();
+    }
+  });
+
+  test("drain refuses new requests and the queued ones, lets the running one finish, and resolves once it has", async () => {
+    const generatedBefore = engine.stats().counters.generatedTokens;
+    const running = collect(engine.generate({ promptTokens: engine.promptTokens(words(5, 1), false), maxTokens: 60, sampling, stop: [] }));
+    while (engine.stats().slots.decode === 0) await new Promise((resolve) => setImmediate(resolve));
+    const queued = collect(engine.generate({ promptTokens: engine.promptTokens(words(5, 2), false), maxTokens: 2, sampling, stop: [] })).catch((error: unknown) => error);
+    while (engine.stats().queued === 0) await new Promise((resolve) => setImmediate(resolve));
+    const drained = engine.drain().then(() => engine.stats());
+    assert.ok((await queued) instanceof ShuttingDownError);
+    await assert.rejects(collect(engine.generate({ promptTokens: engine.promptTokens(words(5, 3), false), maxTokens: 2, sampling, stop: [] })), ShuttingDownError);
+    assert.equal((await running).usage.completionTokens, 60);
+    const atDrained = await drained;
+    assert.deepEqual([atDrained.slots.busy, atDrained.queued], [0, 0], "drained once nothing runs");
+    assert.ok(atDrained.counters.generatedTokens - generatedBefore >= 60, "drain resolved after the running request's last token");
+    await engine.drain(); // again: nothing runs, resolves at once
   });
 });

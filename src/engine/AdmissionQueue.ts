@@ -1,4 +1,4 @@
-import { abortError, ServerOverloadedError, type ApiError } from "../errors/ApiError.js";
+import { AbortedError, QueueFullError, type EngineError } from "./engineErrors.js";
 
 export interface QueueLimits {
   /** Requests that may wait for a slot; one more is refused at once. */
@@ -7,81 +7,105 @@ export interface QueueLimits {
   queueTimeoutMs: number;
 }
 
-/** Seconds a refused client is told to wait before it retries. */
-const RETRY_AFTER_SECONDS = 1;
-
-interface Entry<T> {
-  item: T;
+/** A request: its jobs still waiting, and whether one has a slot (or an idle slot is promised to it). */
+interface Request<T> {
+  waiting: T[];
+  /** Jobs of it admitted to a slot so far. */
+  admitted: number;
+  /** A job of it has a slot, or an idle slot was free for it when it arrived. */
+  started: boolean;
   signal: AbortSignal | undefined;
   onAbort: () => void;
   timer: NodeJS.Timeout | undefined;
 }
 
 /**
- * The bounded FIFO of requests waiting for a slot. A request that finds it full is refused at once with a 503; one
- * that waits longer than the queue timeout, or whose signal aborts, leaves it and is handed to `onDropped` with the
- * error to answer it with.
+ * The FIFO of jobs waiting for a slot, bounded in requests. A request is one job or several (the choices of one
+ * API request), pushed together and accepted or refused as a whole before any of them runs. Only a request none
+ * of whose jobs has a slot counts against `maxQueue`: one that arrives while a slot is idle and not claimed by an
+ * earlier waiting job (`freeSlots`), or whose first job has been admitted, never does, though its other jobs wait
+ * here for slots. A request that finds the bound reached is refused at once; one that waits longer than the queue
+ * timeout before any of its jobs is admitted, or whose signal aborts, leaves with all its waiting jobs, each
+ * handed to `onDropped` with the error to end it with.
  */
 export class AdmissionQueue<T> {
-  private readonly entries: Entry<T>[] = [];
+  private readonly entries: Array<{ item: T; request: Request<T> }> = [];
+  private readonly requests = new Set<Request<T>>();
 
   constructor(
     private readonly limits: QueueLimits,
-    private readonly onDropped: (item: T, error: ApiError) => void,
+    private readonly onDropped: (item: T, error: EngineError) => void,
   ) {}
 
+  /** Jobs waiting. */
   get length(): number {
     return this.entries.length;
   }
 
-  /** Appends `item`; throws the 503 when the queue is full, or the abort error when `signal` has already fired. */
-  push(item: T, signal?: AbortSignal): void {
-    if (signal?.aborted) throw abortError(signal);
-    if (this.entries.length >= this.limits.maxQueue) {
-      throw new ServerOverloadedError(
-        `The server is busy: ${this.entries.length} requests are already waiting. Retry later.`,
-        RETRY_AFTER_SECONDS,
-      );
+  /** Requests waiting of which no job has (or was promised) a slot: what `maxQueue` bounds. */
+  get waitingRequests(): number {
+    let count = 0;
+    for (const request of this.requests) if (!request.started) count++;
+    return count;
+  }
+
+  /**
+   * Appends a request's jobs; throws QueueFullError when the request would wait and the bound is reached, or the
+   * abort error when `signal` has already fired. `freeSlots`: idle slots not claimed by jobs already waiting.
+   */
+  push(items: readonly T[], signal?: AbortSignal, freeSlots = 0): void {
+    if (signal?.aborted) throw AbortedError.of(signal);
+    const started = freeSlots > 0;
+    if (!started && this.waitingRequests >= this.limits.maxQueue) {
+      throw new QueueFullError(`The server is busy: ${this.waitingRequests} requests are already waiting. Retry later.`);
     }
-    const drop = (error: ApiError): void => {
-      const index = this.entries.indexOf(entry);
-      if (index < 0) return;
-      this.entries.splice(index, 1);
-      this.forget(entry);
-      this.onDropped(item, error);
-    };
-    const entry: Entry<T> = {
-      item,
+    const request: Request<T> = {
+      waiting: [...items],
+      admitted: 0,
+      started,
       signal,
-      onAbort: () => drop(abortError(signal)),
-      timer:
-        this.limits.queueTimeoutMs > 0
-          ? setTimeout(
-              () =>
-                drop(
-                  new ServerOverloadedError(
-                    `No slot became free within ${this.limits.queueTimeoutMs} ms. Retry later.`,
-                    RETRY_AFTER_SECONDS,
-                  ),
-                ),
-              this.limits.queueTimeoutMs,
-            )
-          : undefined,
+      onAbort: () => this.drop(request, AbortedError.of(signal)),
+      timer: undefined,
     };
-    signal?.addEventListener("abort", entry.onAbort, { once: true });
-    this.entries.push(entry);
+    const timeoutMs = this.limits.queueTimeoutMs;
+    if (!started && timeoutMs > 0) {
+      request.timer = setTimeout(() => this.drop(request, new QueueFullError(`No slot became free within ${timeoutMs} ms. Retry later.`)), timeoutMs);
+    }
+    signal?.addEventListener("abort", request.onAbort, { once: true });
+    this.requests.add(request);
+    for (const item of items) this.entries.push({ item, request });
   }
 
-  /** The request that has waited longest, now leaving the queue. */
-  shift(): T | undefined {
-    const entry = this.entries.shift();
-    if (entry === undefined) return undefined;
-    this.forget(entry);
-    return entry.item;
+  /** The job that has waited longest among those `admissible` now, leaving the queue. */
+  take(admissible: (item: T) => boolean = () => true): T | undefined {
+    const index = this.entries.findIndex((entry) => admissible(entry.item));
+    if (index < 0) return undefined;
+    const [{ item, request }] = this.entries.splice(index, 1) as [{ item: T; request: Request<T> }];
+    request.waiting.splice(request.waiting.indexOf(item), 1);
+    request.admitted++;
+    request.started = true;
+    clearTimeout(request.timer);
+    if (request.waiting.length === 0) this.forget(request);
+    return item;
   }
 
-  private forget(entry: Entry<T>): void {
-    entry.signal?.removeEventListener("abort", entry.onAbort);
-    clearTimeout(entry.timer);
+  /** Ends every waiting job with `error`; `all` false: only those of requests none of whose jobs runs yet. */
+  dropWaiting(error: EngineError, all: boolean): void {
+    for (const request of [...this.requests]) {
+      if (all || request.admitted === 0) this.drop(request, error);
+    }
+  }
+
+  private drop(request: Request<T>, error: EngineError): void {
+    if (!this.requests.has(request)) return;
+    this.forget(request);
+    for (let i = this.entries.length - 1; i >= 0; i--) if (this.entries[i]!.request === request) this.entries.splice(i, 1);
+    for (const item of request.waiting.splice(0)) this.onDropped(item, error);
+  }
+
+  private forget(request: Request<T>): void {
+    this.requests.delete(request);
+    request.signal?.removeEventListener("abort", request.onAbort);
+    clearTimeout(request.timer);
   }
 }

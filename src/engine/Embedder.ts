@@ -1,6 +1,6 @@
 import os from "node:os";
 import { basename } from "node:path";
-import type { Llama, LlamaEmbeddingContext, LlamaModel, Token } from "node-llama-cpp";
+import type { Llama, LlamaContextSequence, LlamaEmbeddingContext, LlamaModel, Token } from "node-llama-cpp";
 import { loadLlama } from "./loadLlama.js";
 import { vocabularySize } from "./vocabularySize.js";
 
@@ -12,6 +12,13 @@ export interface EmbedderInfo {
   /** Tokens an input may have. */
   contextSize: number;
   vocabularySize: number;
+}
+
+/** node-llama-cpp 3.22.1 internals the chunked evaluation needs (pinned; test/embeddings.test.ts guards them). */
+interface EmbeddingContextInternals {
+  _sequence: LlamaContextSequence;
+  _llamaContext: { _ctx: { getEmbedding(inputTokensLength: number): Float64Array } };
+  _prepareInput(tokens: Token[]): void;
 }
 
 /**
@@ -59,11 +66,50 @@ export class Embedder {
     return this.context.calculateInputLength([...tokens] as Token[]);
   }
 
-  /** The unit-length embedding of `tokens`. */
-  async embed(tokens: readonly number[]): Promise<number[]> {
-    const { vector } = await this.context.getEmbeddingFor([...tokens] as Token[]);
+  /** The tokens `tokens` is evaluated as: BOS (and EOS) added as the model asks. */
+  inputTokens(tokens: readonly number[]): Token[] {
+    const input = [...tokens] as Token[];
+    this.internals()._prepareInput(input);
+    return input;
+  }
+
+  /**
+   * Evaluates `chunk`, the part of an input (`inputTokens`) from `start`, and returns the input's unit-length
+   * embedding once `final` (its last chunk) has been evaluated. node-llama-cpp's `getEmbeddingFor` evaluates an
+   * input in one go: with one libuv thread (UV_THREADPOOL_SIZE=1) a long input held every decode step of the
+   * generations back for its whole length, so the scheduler evaluates it here a chunk per step instead. The
+   * chunks share one sequence, and without pooling (a Llama GGUF declares none) the vector is the last token's
+   * state, which attends to every earlier chunk's cells: the same as one evaluation. A model that pools over all
+   * tokens (mean, CLS) must be given its input as one chunk (`chunkable` false).
+   */
+  async evaluate(chunk: readonly Token[], start: number, final: boolean): Promise<number[] | undefined> {
+    const sequence = this.internals()._sequence;
+    // all cells go, those of an earlier input whose evaluation failed half-way included
+    if (start === 0) await sequence.clearHistory();
+    if (!final) {
+      await sequence.evaluateWithoutGeneratingNewTokens([...chunk]);
+      return undefined;
+    }
+    // the last chunk is evaluated with an output on its last token, whose hidden state is the embedding
+    for await (const token of sequence.evaluate([...chunk], { _noSampling: true } as object)) {
+      void token;
+      break;
+    }
+    const vector = Array.from(this.internals()._llamaContext._ctx.getEmbedding(start + chunk.length));
     const norm = Math.hypot(...vector);
-    return norm === 0 ? [...vector] : vector.map((value) => value / norm);
+    return norm === 0 ? vector : vector.map((value) => value / norm);
+  }
+
+  /** Whether an input may be evaluated in several chunks: only when the vector is the last token's state. */
+  get chunkable(): boolean {
+    const architecture = this.model.fileInfo.metadata.general?.architecture;
+    const metadata = architecture === undefined ? undefined : (this.model.fileInfo.metadata as Record<string, { pooling_type?: number } | undefined>)[architecture];
+    const pooling = metadata?.pooling_type ?? 0;
+    return pooling === 0 || pooling === 3 || pooling === -1;
+  }
+
+  private internals(): EmbeddingContextInternals {
+    return this.context as unknown as EmbeddingContextInternals;
   }
 
   async dispose(): Promise<void> {

@@ -1,16 +1,17 @@
 import { basename } from "node:path";
 import os from "node:os";
-import { LlamaGrammarEvaluationState, type Llama, type LlamaContext, type LlamaModel, type Token } from "node-llama-cpp";
-import { abortError, ContextLengthExceededError, RequestAbortedError } from "../errors/ApiError.js";
+import { LlamaGrammarEvaluationState, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from "node-llama-cpp";
 import type { QueueLimits } from "./AdmissionQueue.js";
+import { AbortedError, ContextTooLongError } from "./engineErrors.js";
 import { evaluateOptions } from "./evaluateOptions.js";
+import type { Job } from "./Job.js";
 import { loadLlama } from "./loadLlama.js";
 import { Embedder } from "./Embedder.js";
-import { EventChannel } from "./EventChannel.js";
+import { RequestEvents } from "./RequestEvents.js";
 import { Scheduler } from "./Scheduler.js";
 import { TokenPieces, type TokenPiece } from "./TokenPieces.js";
 import { vocabularySize } from "./vocabularySize.js";
-import type { EngineStats, GenerationEvent, GenerationRequest, ModelInfo, StepRecord } from "./types.js";
+import type { EngineStats, GenerationEvent, GenerationRequest, IndexedEvent, ModelInfo, StepRecord } from "./types.js";
 
 /**
  * Prompt tokens per decode step by default. On a CPU, prefill throughput stops growing at about 64 tokens per batch
@@ -35,6 +36,17 @@ export interface EngineOptions {
   prefillChunk?: number;
   /** Called with the loaded fraction (0..1) while the weights load. */
   onLoadProgress?: (fraction: number) => void;
+  /**
+   * Fault injection, for tests only: the scheduler runs on the sequences this returns instead of the context's own
+   * (a wrapper that fails an evaluation shows what a llama.cpp failure does to the requests).
+   */
+  wrapSequencesForTests?: (sequences: LlamaContextSequence[]) => LlamaContextSequence[];
+}
+
+/** One generation of a request that runs several: `after` is the index of the one whose prompt it shares. */
+export interface GroupMember {
+  request: GenerationRequest;
+  after?: number;
 }
 
 /**
@@ -52,10 +64,11 @@ export class Engine {
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
     readonly info: ModelInfo,
-    options: { queue: Partial<QueueLimits>; prefillChunk: number },
+    options: Pick<EngineOptions, "wrapSequencesForTests"> & { queue: Partial<QueueLimits>; prefillChunk: number },
     private readonly threads: number,
   ) {
-    const sequences = Array.from({ length: context.totalSequences }, () => context.getSequence());
+    const own = Array.from({ length: context.totalSequences }, () => context.getSequence());
+    const sequences = options.wrapSequencesForTests?.(own) ?? own;
     this.pieces = new TokenPieces(model);
     this.scheduler = new Scheduler(model, this.pieces, sequences, {
       prefillChunk: options.prefillChunk,
@@ -91,7 +104,8 @@ export class Engine {
         eosText: model.tokens.eosString ?? "</s>",
         ...(typeof chatTemplate === "string" ? { chatTemplate } : {}),
       };
-      return new Engine(llama, model, context, info, { queue: options.queue ?? {}, prefillChunk }, threads);
+      const wrap = options.wrapSequencesForTests;
+      return new Engine(llama, model, context, info, { queue: options.queue ?? {}, prefillChunk, ...(wrap ? { wrapSequencesForTests: wrap } : {}) }, threads);
     } catch (error) {
       await llama.dispose();
       throw error;
@@ -122,13 +136,13 @@ export class Engine {
   }
 
   /**
-   * Checks that the prompt plus `maxTokens` fits a slot's context, and returns the completion budget: `maxTokens`,
-   * or all the room left when it is undefined.
+   * Checks that the prompt plus `maxTokens` fits a slot's context (else throws ContextTooLongError), and returns
+   * the completion budget: `maxTokens`, or all the room left when it is undefined.
    */
-  completionBudget(promptTokens: number, maxTokens: number | undefined, param: string): number {
+  completionBudget(promptTokens: number, maxTokens: number | undefined): number {
     const room = this.info.contextSize - promptTokens;
     if (room < (maxTokens === 0 ? 0 : 1) || (maxTokens !== undefined && maxTokens > room)) {
-      throw new ContextLengthExceededError(promptTokens, maxTokens ?? 1, this.info.contextSize, param);
+      throw new ContextTooLongError(promptTokens, maxTokens ?? 1, this.info.contextSize);
     }
     return maxTokens ?? room;
   }
@@ -142,44 +156,91 @@ export class Engine {
     return this.scheduler.observe(observer);
   }
 
-  /**
-   * Runs one generation: queues it for a slot (a full queue throws the 503 at once), then yields text pieces
-   * (stop strings cut, multi-byte characters whole) and one final `done`. Generation does not wait for the
-   * consumer. Ending the iteration early, or aborting `signal`, cancels it and frees the slot within one step; an
-   * abort ends the iteration with the signal's reason when it is an ApiError (a deadline), otherwise a 499.
-   */
+  /** One generation: `generateGroup` of one, its events untagged. */
   async *generate(request: GenerationRequest, signal?: AbortSignal): AsyncGenerator<GenerationEvent, void, void> {
-    const prompt = request.promptTokens as Token[];
-    this.completionBudget(prompt.length, request.maxTokens, "max_tokens");
-    if (signal?.aborted) throw abortError(signal);
+    yield* this.generateGroup([{ request }], signal);
+  }
+
+  /**
+   * Runs the generations of one request, admitted or refused as a whole before any runs (a full queue throws
+   * QueueFullError at once; only the request counts against the queue bound, however many generations it has). A
+   * member `after` another is admitted once that one's prompt is in its slot, and copies it from there. Yields the
+   * members' events, tagged with their index, as they come: text pieces (stop strings cut, multi-byte characters
+   * whole) and one final `done` each. Generation does not wait for the consumer. Ending the iteration early, or
+   * aborting `signal`, cancels every member and frees their slots within one step; an abort ends the iteration with
+   * AbortedError carrying the signal's reason. The first member to fail ends the request with its error.
+   */
+  async *generateGroup(members: readonly GroupMember[], signal?: AbortSignal): AsyncGenerator<IndexedEvent, void, void> {
+    for (const { request } of members) this.completionBudget(request.promptTokens.length, request.maxTokens);
+    if (signal?.aborted) throw AbortedError.of(signal);
     // compiling a grammar and its state takes ~0.1 ms: no cache is worth keeping
-    const grammar =
-      request.structured &&
-      new LlamaGrammarEvaluationState({ model: this.model, grammar: await this.llama.createGrammar({ grammar: request.structured.grammar }) });
+    const grammars = await Promise.all(
+      members.map(
+        async ({ request }) =>
+          request.structured &&
+          new LlamaGrammarEvaluationState({ model: this.model, grammar: await this.llama.createGrammar({ grammar: request.structured.grammar }) }),
+      ),
+    );
     const controller = new AbortController();
     const forward = (): void => controller.abort(signal?.reason);
     signal?.addEventListener("abort", forward, { once: true });
-    const events = new EventChannel<GenerationEvent>();
-    let ended = false;
-    try {
-      this.scheduler.submit({
-        prompt,
+    const events = new RequestEvents(members.length, controller);
+    const submitted = performance.now();
+    const jobs: Job[] = [];
+    for (const [index, { request, after }] of members.entries()) {
+      const grammar = grammars[index];
+      jobs.push({
+        prompt: request.promptTokens as Token[],
         maxTokens: request.maxTokens,
         stop: request.stop,
         ...(request.logprobs !== undefined ? { logprobs: request.logprobs } : {}),
         ...(request.promptLogprobs !== undefined ? { promptLogprobs: request.promptLogprobs } : {}),
         ...(request.structured ? { close: request.structured.close } : {}),
         ...(request.halt ? { halt: request.halt } : {}),
-        options: (generated) => evaluateOptions(this.model, request.sampling, generated, grammar),
+        ...(after !== undefined ? { after: jobs[after]! } : {}),
+        options: (generated) => evaluateOptions(this.model, request.sampling, generated, grammar || undefined),
         signal: controller.signal,
-        events,
+        events: events.sink(index),
+        submitted,
       });
-      for await (const event of events) yield event;
+    }
+    let ended = false;
+    try {
+      this.scheduler.submit(jobs, controller.signal);
+      yield* events.channel;
       ended = true;
     } finally {
       signal?.removeEventListener("abort", forward);
-      if (!ended) controller.abort(new RequestAbortedError());
+      if (!ended) controller.abort();
     }
+  }
+
+  /**
+   * The unit-length embeddings of `inputs` by `embedder` (this engine's own, or another model's), computed
+   * between this engine's decode steps a chunk at a time, after waiting in a queue with the generations' bound
+   * (QueueFullError when full). Aborting `signal` ends it (AbortedError) and frees its place at once, or at the
+   * next step once it runs. `queueMs`: how long it waited.
+   */
+  embed(embedder: Embedder, inputs: ReadonlyArray<readonly number[]>, signal?: AbortSignal): Promise<{ vectors: number[][]; queueMs: number }> {
+    if (signal?.aborted) return Promise.reject(AbortedError.of(signal));
+    return new Promise((resolve, reject) => {
+      this.scheduler.submitEmbedding({
+        embedder,
+        inputs: inputs.map((tokens) => embedder.inputTokens(tokens)),
+        signal: signal ?? new AbortController().signal,
+        submitted: performance.now(),
+        resolve,
+        reject,
+      });
+    });
+  }
+
+  /**
+   * Stops taking requests (they get ShuttingDownError, as do those still waiting for a slot), lets the running
+   * ones finish, and resolves once none runs. `dispose()` still ends everything at once.
+   */
+  drain(): Promise<void> {
+    return this.scheduler.drain();
   }
 
   /**

@@ -75,7 +75,16 @@ export interface GenerationUsage {
 export type GenerationEvent =
   | { type: "prompt"; logprobs: TokenLogprob[] }
   | { type: "text"; text: string; logprobs?: TokenLogprob[] }
-  | { type: "done"; finishReason: FinishReason; usage: GenerationUsage };
+  | {
+      type: "done";
+      finishReason: FinishReason;
+      usage: GenerationUsage;
+      /** Milliseconds the generation waited in the queue for a slot. */
+      queueMs: number;
+    };
+
+/** An event of one generation of a request that runs several (index: the generation's place in the request). */
+export type IndexedEvent = GenerationEvent & { index: number };
 
 export interface ModelInfo {
   /** The GGUF's `general.name`, or the file name. */
@@ -116,6 +125,8 @@ export interface SchedulerCounters {
   stepTokens: number;
   /** Time spent in steps, ms. */
   stepMs: number;
+  /** Embedding input tokens evaluated (between the decode steps, in those steps' time). */
+  embeddingTokens: number;
 }
 
 export interface EngineStats {
@@ -130,5 +141,7 @@ export interface StepRecord {
   decode: number[];
   /** Slots that evaluated a chunk of their prompt. */
   prefill: Array<{ slot: number; tokens: number }>;
+  /** Tokens of an embedding input evaluated with the step. */
+  embedding: number;
   ms: number;
 }

@@ -117,15 +117,6 @@ export class RequestTimeoutError extends ApiError {
   }
 }
 
-/**
- * The error an aborted request ends with: the signal's reason when it is one of ours (a deadline), otherwise
- * "client closed request".
- */
-export function abortError(signal: AbortSignal | undefined): ApiError {
-  const reason: unknown = signal?.reason;
-  return reason instanceof ApiError ? reason : new RequestAbortedError();
-}
-
 /** 503 to the requests still queued or running when the server stops. */
 export class ServerShuttingDownError extends ApiError {
   constructor() {

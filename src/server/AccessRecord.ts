@@ -64,8 +64,7 @@ export class AccessRecord {
       prompt_tokens: usage?.promptTokens ?? null,
       cached_tokens: usage?.cachedTokens ?? null,
       completion_tokens: usage?.completionTokens ?? null,
-      // the engine does not report a generation's queue wait yet
-      queue_ms: null,
+      queue_ms: this.outcome?.queueMs ?? null,
       ttft_ms: this.firstTokenMs,
       total_ms: this.clock() - this.start,
       finish_reasons: this.outcome ? Array.from(this.outcome.finishReasons, (reason) => reason ?? null) : null,

@@ -146,7 +146,8 @@ export function createApp(options: AppOptions): Hono<Env> {
     });
     api.post("/embeddings", async (c) => {
       const request = parseRequest(embeddingRequestSchema, await jsonBody(c));
-      return c.json(await embeddings.create(request, observe(c, request.model, request.input)));
+      const observer = observe(c, request.model, request.input);
+      return withDeadline(c.req.raw.signal, options.requestTimeoutMs ?? 0, async (signal) => ({ json: await embeddings.create(request, signal, observer) }));
     });
     api.get("/models", (c) => {
       const list: ModelList = { object: "list", data: [options.model.card(), ...(embeddingCard ? [embeddingCard] : [])] };

@@ -27,6 +27,8 @@ import { moderatePrompts } from "./moderatePrompts.js";
 import { observedChoices } from "./observedChoices.js";
 import type { ServedModel } from "./ServedModel.js";
 import { started } from "./started.js";
+import { withApiErrors } from "./withApiErrors.js";
+import { completionBudget } from "./completionBudget.js";
 
 export type ChatResult =
   | { stream: false; response: ChatCompletion }
@@ -45,7 +47,11 @@ export class ChatCompletionService {
     private readonly moderator: Moderator,
   ) {}
 
-  async create(request: ChatCompletionRequest, signal?: AbortSignal, observer?: GenerationObserver): Promise<ChatResult> {
+  create(request: ChatCompletionRequest, signal?: AbortSignal, observer?: GenerationObserver): Promise<ChatResult> {
+    return withApiErrors(this.run(request, signal, observer));
+  }
+
+  private async run(request: ChatCompletionRequest, signal?: AbortSignal, observer?: GenerationObserver): Promise<ChatResult> {
     this.model.resolve(request.model);
     const engine = this.model.engine;
     const params = toChatParams(request, engine.info.vocabularySize);
@@ -59,7 +65,8 @@ export class ChatCompletionService {
         : template.render(renderToolMessages(params.messages, params.tools));
     assertTextCanFit(prompt.text, engine.info.contextSize, engine.info.longestTokenChars, "messages");
     const promptTokens = engine.promptTokens(prompt.text, prompt.parseSpecial);
-    const maxTokens = engine.completionBudget(
+    const maxTokens = completionBudget(
+      engine,
       promptTokens.length,
       params.maxTokens,
       params.maxTokens === undefined ? "messages" : request.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens",

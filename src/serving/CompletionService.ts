@@ -15,12 +15,14 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import { assertTextCanFit } from "../protocol/assertTextCanFit.js";
 import { toCompletionParams } from "../protocol/toGenerationParams.js";
 import { choicesUsage } from "./choicesUsage.js";
+import { completionBudget } from "./completionBudget.js";
 import { generateChoices } from "./generateChoices.js";
 import type { GenerationObserver } from "./GenerationObserver.js";
 import { moderatePrompts } from "./moderatePrompts.js";
 import { observedChoices } from "./observedChoices.js";
 import type { ServedModel } from "./ServedModel.js";
 import { started } from "./started.js";
+import { withApiErrors } from "./withApiErrors.js";
 
 export type CompletionResult =
   | { stream: false; response: TextCompletion }
@@ -39,7 +41,11 @@ export class CompletionService {
     private readonly moderator: Moderator,
   ) {}
 
-  async create(request: CompletionRequest, signal?: AbortSignal, observer?: GenerationObserver): Promise<CompletionResult> {
+  create(request: CompletionRequest, signal?: AbortSignal, observer?: GenerationObserver): Promise<CompletionResult> {
+    return withApiErrors(this.run(request, signal, observer));
+  }
+
+  private async run(request: CompletionRequest, signal?: AbortSignal, observer?: GenerationObserver): Promise<CompletionResult> {
     this.model.resolve(request.model);
     const engine = this.model.engine;
     const params = toCompletionParams(request, engine.info.vocabularySize);
@@ -49,7 +55,7 @@ export class CompletionService {
       if (index > 0) await nextTurn();
       if (typeof prompt === "string") assertTextCanFit(prompt, engine.info.contextSize, engine.info.longestTokenChars, params.prompts.length > 1 ? `prompt[${index}]` : "prompt");
       const promptTokens = typeof prompt === "string" ? engine.promptTokens(prompt, true) : prompt;
-      const maxTokens = engine.completionBudget(promptTokens.length, params.maxTokens, "max_tokens");
+      const maxTokens = completionBudget(engine, promptTokens.length, params.maxTokens, "max_tokens");
       const text = typeof prompt === "string" ? prompt : engine.detokenize(prompt);
       prompts.push({ promptTokens, maxTokens, text, echo: params.echo ? text : "" });
     }

@@ -4,6 +4,7 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import type { EmbeddingRequest, EmbeddingResponse } from "../protocol/embeddings.js";
 import type { GenerationObserver } from "./GenerationObserver.js";
 import type { ServedModel } from "./ServedModel.js";
+import { withApiErrors } from "./withApiErrors.js";
 
 /** A model loaded for embeddings only (`--embedding-model`), and the names requests may use for it. */
 export interface EmbeddingModel {
@@ -21,7 +22,12 @@ export class EmbeddingService {
     private readonly separate?: EmbeddingModel,
   ) {}
 
-  async create(request: EmbeddingRequest, observer?: GenerationObserver): Promise<EmbeddingResponse> {
+  /** `signal` (the client's, joined with the request deadline) cancels the request wherever it is. */
+  create(request: EmbeddingRequest, signal?: AbortSignal, observer?: GenerationObserver): Promise<EmbeddingResponse> {
+    return withApiErrors(this.run(request, signal, observer));
+  }
+
+  private async run(request: EmbeddingRequest, signal?: AbortSignal, observer?: GenerationObserver): Promise<EmbeddingResponse> {
     const embedder = await this.embedderFor(request.model);
     const { dimensions, contextSize } = embedder.info;
     if (request.dimensions != null && request.dimensions !== dimensions) {
@@ -43,17 +49,24 @@ export class EmbeddingService {
     }
     const promptTokens = inputs.reduce((sum, { length }) => sum + length, 0);
     observer?.admit(promptTokens);
-    const data: EmbeddingResponse["data"] = [];
+    let result: { vectors: number[][]; queueMs: number } | undefined;
     try {
-      for (const [index, { tokens }] of inputs.entries()) {
-        const vector = await embedder.embed(tokens);
-        data.push({ object: "embedding", index, embedding: request.encoding_format === "base64" ? base64(vector) : vector });
-      }
+      // computed between the served engine's decode steps, whichever model they are of: one thread runs them all
+      result = await this.served.engine.embed(embedder, inputs.map(({ tokens }) => tokens), signal);
     } finally {
-      // the inputs embedded count, also when a later one failed
-      const used = inputs.slice(0, data.length).reduce((sum, { length }) => sum + length, 0);
-      observer?.settle({ usage: { promptTokens: used, completionTokens: 0, cachedTokens: 0 }, finishReasons: [] });
+      // the inputs are computed together: one that fails or is cancelled part way is charged whole
+      observer?.settle({
+        usage: { promptTokens, completionTokens: 0, cachedTokens: 0 },
+        finishReasons: [],
+        ...(result ? { queueMs: result.queueMs } : {}),
+      });
     }
+    const vectors = result.vectors;
+    const data: EmbeddingResponse["data"] = vectors.map((vector, index) => ({
+      object: "embedding",
+      index,
+      embedding: request.encoding_format === "base64" ? base64(vector) : vector,
+    }));
     return { object: "list", data, model: request.model, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } };
   }
 

@@ -9,6 +9,8 @@ export interface GenerationOutcome {
   usage: GenerationUsage;
   /** By choice index; undefined for a choice that did not finish. */
   finishReasons: Array<FinishReason | undefined>;
+  /** Milliseconds the request waited for its first slot (the shortest wait of its finished generations), when known. */
+  queueMs?: number;
 }
 
 /**

@@ -21,6 +21,7 @@ export async function* observedChoices(
   const finished = new Map<number, GenerationUsage>();
   const reasons = new Map<number, FinishReason>();
   const pieces = new Map<number, number>();
+  let queueMs: number | undefined;
   let settled = false;
   const settle = (): void => {
     if (settled) return;
@@ -32,7 +33,7 @@ export async function* observedChoices(
     }));
     for (const [index, usage] of finished) if (!pieces.has(index)) usages.push({ index, ...usage });
     const finishReasons = Array.from({ length: requests.length * perPrompt }, (_, index) => reasons.get(index));
-    observer.settle({ usage: choicesUsage(usages, perPrompt), finishReasons });
+    observer.settle({ usage: choicesUsage(usages, perPrompt), finishReasons, ...(queueMs !== undefined ? { queueMs } : {}) });
   };
   signal?.addEventListener("abort", settle);
   try {
@@ -40,6 +41,7 @@ export async function* observedChoices(
       if (event.type === "done") {
         finished.set(event.index, event.usage);
         reasons.set(event.index, event.finishReason);
+        queueMs = Math.min(queueMs ?? Infinity, event.queueMs);
       } else {
         pieces.set(event.index, (pieces.get(event.index) ?? 0) + (event.type === "text" ? 1 : 0));
         if (event.type === "text") observer.text?.(event.index, event.text);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import { loadServedModel } from "../../src/cli/loadServedModel.js";
 import { Embedder } from "../../src/engine/Embedder.js";
-import { Engine } from "../../src/engine/Engine.js";
+import { Engine, type EngineOptions } from "../../src/engine/Engine.js";
 import { GuardClassifier } from "../../src/moderation/GuardClassifier.js";
 import { jailbreakCheck } from "../../src/moderation/jailbreakCheck.js";
 import { Moderator, type ModerationMode } from "../../src/moderation/Moderator.js";
@@ -60,6 +60,8 @@ export async function startTestServer(
     /** `--moderation` (default report) and `--moderation-model`. */
     moderation?: ModerationMode;
     moderationModelPath?: string;
+    /** The engine's fault-injection seam (`EngineOptions.wrapSequencesForTests`). */
+    wrapSequencesForTests?: EngineOptions["wrapSequencesForTests"];
   } = {},
 ): Promise<TestServer> {
   const modelPath = options.modelPath ?? tinyModelPath();
@@ -72,6 +74,7 @@ export async function startTestServer(
     ...(options.contextSize !== undefined ? { contextSize: options.contextSize } : {}),
     ...(options.prefillChunk !== undefined ? { prefillChunk: options.prefillChunk } : {}),
     ...(options.chatFormat !== undefined ? { chatFormat: options.chatFormat } : {}),
+    ...(options.wrapSequencesForTests ? { wrapSequencesForTests: options.wrapSequencesForTests } : {}),
   });
   const engine = model.engine;
   const embedder = options.embeddingModelPath === undefined ? undefined : await Embedder.load({ modelPath: options.embeddingModelPath, threads: 1 });

@@ -1,26 +1,33 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { AdmissionQueue } from "../../src/engine/AdmissionQueue.js";
+import { AbortedError, QueueFullError, ShuttingDownError, type EngineError } from "../../src/engine/engineErrors.js";
 import { RequestAbortedError, RequestTimeoutError, ServerOverloadedError, type ApiError } from "../../src/errors/ApiError.js";
+import { apiErrorOf } from "../../src/serving/apiErrorOf.js";
 
 function queue(maxQueue = Infinity, queueTimeoutMs = 0): { queue: AdmissionQueue<string>; dropped: Array<[string, ApiError]> } {
   const dropped: Array<[string, ApiError]> = [];
-  return { queue: new AdmissionQueue<string>({ maxQueue, queueTimeoutMs }, (item, error) => dropped.push([item, error])), dropped };
+  const onDropped = (item: string, error: EngineError): number => dropped.push([item, apiErrorOf(error) as ApiError]);
+  return { queue: new AdmissionQueue<string>({ maxQueue, queueTimeoutMs }, onDropped), dropped };
 }
+
+const takeAll = (q: AdmissionQueue<string>): Array<string | undefined> => [q.take(), q.take(), q.take(), q.take()];
 
 test("requests leave the queue in arrival order", () => {
   const { queue: q } = queue();
-  for (const item of ["a", "b", "c"]) q.push(item);
+  for (const item of ["a", "b", "c"]) q.push([item]);
   assert.equal(q.length, 3);
-  assert.deepEqual([q.shift(), q.shift(), q.shift(), q.shift()], ["a", "b", "c", undefined]);
+  assert.deepEqual(takeAll(q), ["a", "b", "c", undefined]);
 });
 
 test("a full queue refuses the next request at once with a 503 and Retry-After", () => {
   const { queue: q } = queue(1);
-  q.push("a");
+  q.push(["a"]);
   assert.throws(
-    () => q.push("b"),
-    (error: unknown) => {
+    () => q.push(["b"]),
+    (thrown: unknown) => {
+      assert.ok(thrown instanceof QueueFullError);
+      const error = apiErrorOf(thrown);
       assert.ok(error instanceof ServerOverloadedError);
       assert.equal(error.status, 503);
       assert.equal(error.code, "server_overloaded");
@@ -31,40 +38,83 @@ test("a full queue refuses the next request at once with a 503 and Retry-After",
   assert.equal(q.length, 1);
 });
 
-test("a request whose client aborts leaves the queue, answered with the signal's reason or a 499", () => {
+test("a request for which an idle slot is free never counts against the bound", () => {
+  const { queue: q } = queue(1);
+  q.push(["a"], undefined, 2);
+  q.push(["b"], undefined, 1);
+  assert.equal(q.waitingRequests, 0);
+  q.push(["c"]);
+  assert.equal(q.waitingRequests, 1);
+  assert.throws(() => q.push(["d"]), QueueFullError);
+  assert.deepEqual(takeAll(q), ["a", "b", "c", undefined]);
+});
+
+test("a request of several jobs is one request: accepted or refused whole, and running once one job has a slot", () => {
+  const { queue: q } = queue(1);
+  q.push(["a0", "a1", "a2"]);
+  assert.deepEqual([q.length, q.waitingRequests], [3, 1]);
+  assert.throws(() => q.push(["b0", "b1"]), QueueFullError);
+  assert.equal(q.length, 3, "nothing of the refused request was queued");
+  assert.equal(q.take(), "a0");
+  assert.deepEqual([q.length, q.waitingRequests], [2, 0], "its other jobs wait without counting");
+  q.push(["b0", "b1"]);
+  // a job not admissible yet is passed over, not waited for
+  assert.equal(q.take((item) => item.startsWith("b")), "b0");
+  assert.deepEqual([q.take(), q.take(), q.take()], ["a1", "a2", "b1"]);
+});
+
+test("a request whose client aborts leaves the queue with all its jobs, answered with the signal's reason or a 499", () => {
   const { queue: q, dropped } = queue();
   const client = new AbortController();
   const deadline = new AbortController();
-  q.push("gone", client.signal);
-  q.push("late", deadline.signal);
-  q.push("stays");
+  q.push(["gone", "gone too"], client.signal);
+  q.push(["late"], deadline.signal);
+  q.push(["stays"]);
   client.abort();
   deadline.abort(new RequestTimeoutError(1000));
   assert.deepEqual(
     dropped.map(([item, error]) => [item, error.constructor.name, error.status]),
     [
       ["gone", RequestAbortedError.name, 499],
+      ["gone too", RequestAbortedError.name, 499],
       ["late", RequestTimeoutError.name, 504],
     ],
   );
-  assert.deepEqual([q.shift(), q.shift()], ["stays", undefined]);
+  assert.deepEqual([q.take(), q.take()], ["stays", undefined]);
 });
 
 test("an already aborted signal is refused at once", () => {
   const controller = new AbortController();
   controller.abort();
-  assert.throws(() => queue().queue.push("a", controller.signal), RequestAbortedError);
+  assert.throws(() => queue().queue.push(["a"], controller.signal), AbortedError);
+  assert.ok(apiErrorOf(AbortedError.of(controller.signal)) instanceof RequestAbortedError);
 });
 
-test("a request waiting past the queue timeout gets a 503; one that left in time is never dropped", (t) => {
+test("a request waiting past the queue timeout gets a 503; one that left in time, or had a slot, is never dropped", (t) => {
   t.mock.timers.enable({ apis: ["setTimeout"] });
   const { queue: q, dropped } = queue(Infinity, 20);
-  q.push("served");
-  q.push("waits");
-  assert.equal(q.shift(), "served");
+  q.push(["served"]);
+  q.push(["waits"]);
+  q.push(["promised"], undefined, 1);
+  q.push(["leader", "follower"]);
+  assert.equal(q.take(), "served");
+  assert.equal(q.take((item) => item === "leader"), "leader");
   t.mock.timers.tick(19);
   assert.equal(dropped.length, 0);
   t.mock.timers.tick(1);
   assert.deepEqual(dropped.map(([item, error]) => [item, error.status, error.code]), [["waits", 503, "server_overloaded"]]);
+  assert.deepEqual([q.take(), q.take(), q.take()], ["promised", "follower", undefined]);
+});
+
+test("draining drops the requests none of whose jobs runs; closing drops every job", () => {
+  const { queue: q, dropped } = queue();
+  q.push(["leader", "follower"]);
+  q.push(["waiting"], undefined, 1);
+  assert.equal(q.take(), "leader");
+  q.dropWaiting(new ShuttingDownError(), false);
+  assert.deepEqual(dropped.map(([item, error]) => [item, error.code]), [["waiting", "server_shutting_down"]]);
+  assert.equal(q.length, 1);
+  q.dropWaiting(new ShuttingDownError(), true);
+  assert.deepEqual(dropped.map(([item]) => item), ["waiting", "follower"]);
   assert.equal(q.length, 0);
 });

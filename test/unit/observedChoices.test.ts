@@ -39,14 +39,14 @@ test("finished choices settle to their usage (a prompt counted once), with their
   const events: ChoiceEvent[] = [
     { type: "text", text: "a", index: 0 },
     { type: "text", text: "b", index: 1 },
-    { type: "done", finishReason: "length", usage: usage(3, 4, 1), index: 0 },
-    { type: "done", finishReason: "stop", usage: usage(3, 2, 3), index: 1 },
+    { type: "done", finishReason: "length", usage: usage(3, 4, 1), queueMs: 5, index: 0 },
+    { type: "done", finishReason: "stop", usage: usage(3, 2, 3), queueMs: 40, index: 1 },
   ];
   const seen: ChoiceEvent[] = [];
   for await (const event of observedChoices((async function* () { yield* events; })(), observer, requests.slice(0, 1), 2)) seen.push(event);
   assert.deepEqual(seen, events, "events pass through unchanged");
   assert.deepEqual(observer.log, [["admit", 23], ["text", 0, "a"], ["text", 1, "b"], ["settle"]]);
-  assert.deepEqual(observer.outcome, { usage: usage(3, 6, 1), finishReasons: ["length", "stop"] });
+  assert.deepEqual(observer.outcome, { usage: usage(3, 6, 1), finishReasons: ["length", "stop"], queueMs: 5 }, "the request waited as long as its first choice");
 });
 
 test("a consumer that leaves, or a source that fails, still settles once: started choices count their prompt and pieces", async () => {
@@ -55,7 +55,7 @@ test("a consumer that leaves, or a source that fails, still settles once: starte
     const source = (async function* (): AsyncGenerator<ChoiceEvent> {
       yield { type: "text", text: "x", index: 2 };
       yield { type: "text", text: "y", index: 2 };
-      yield { type: "done", finishReason: "stop", usage: usage(2, 1), index: 3 };
+      yield { type: "done", finishReason: "stop", usage: usage(2, 1), queueMs: 7, index: 3 };
       if (fail) throw new Error("engine failed");
       yield { type: "text", text: "z", index: 0 };
     })();
@@ -69,12 +69,12 @@ test("a consumer that leaves, or a source that fails, still settles once: starte
     }
     assert.equal(observer.log.filter(([kind]) => kind === "settle").length, 1);
     // choice 2 (prompt 1's leader) started: its prompt and its two pieces; choice 3 finished: its completion only
-    assert.deepEqual(observer.outcome, { usage: usage(2, 3), finishReasons: [undefined, undefined, undefined, "stop"] });
+    assert.deepEqual(observer.outcome, { usage: usage(2, 3), finishReasons: [undefined, undefined, undefined, "stop"], queueMs: 7 });
   }
 });
 
 test("without an observer the events pass through untouched", async () => {
-  const events: ChoiceEvent[] = [{ type: "done", finishReason: "stop", usage: usage(1, 1), index: 0 }];
+  const events: ChoiceEvent[] = [{ type: "done", finishReason: "stop", usage: usage(1, 1), queueMs: 0, index: 0 }];
   const seen: ChoiceEvent[] = [];
   for await (const event of observedChoices((async function* () { yield* events; })(), undefined, requests, 1)) seen.push(event);
   assert.deepEqual(seen, events);
