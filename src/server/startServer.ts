@@ -1,3 +1,4 @@
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createApp, type AppOptions } from "./createApp.js";
@@ -5,8 +6,16 @@ import { createApp, type AppOptions } from "./createApp.js";
 export interface RunningServer {
   url: string;
   port: number;
-  close(): Promise<void>;
+  /**
+   * Stops listening and resolves once every connection is closed. With `graceMs`, connections are closed as their
+   * responses end (a keep-alive connection as soon as it is idle), and whatever is still open after `graceMs` is cut;
+   * without it, every connection is cut at once.
+   */
+  close(graceMs?: number): Promise<void>;
 }
+
+/** How often idle keep-alive connections are looked for while the server closes gracefully. */
+const IDLE_SWEEP_MS = 50;
 
 /** Listens on `host:port` (port 0: any free port) and resolves once the server accepts connections. */
 export function startServer(options: AppOptions & { host: string; port: number }): Promise<RunningServer> {
@@ -17,10 +26,18 @@ export function startServer(options: AppOptions & { host: string; port: number }
       resolve({
         url: `http://${host}:${info.port}`,
         port: info.port,
-        close: () =>
+        close: (graceMs = 0) =>
           new Promise<void>((done) => {
-            server.close(() => done());
-            if ("closeAllConnections" in server) server.closeAllConnections();
+            const http = server as Server;
+            // a connection whose response ends after close() would otherwise stay open until its keep-alive timeout
+            const sweep = setInterval(() => http.closeIdleConnections(), IDLE_SWEEP_MS);
+            const cut = setTimeout(() => http.closeAllConnections(), graceMs);
+            http.close(() => {
+              clearInterval(sweep);
+              clearTimeout(cut);
+              done();
+            });
+            if (graceMs <= 0) http.closeAllConnections();
           }),
       });
     });
