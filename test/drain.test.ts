@@ -84,8 +84,22 @@ async function request(url: string, stream: boolean): Promise<Outcome> {
   }
 }
 
-function errorCode(outcome: Outcome): string | undefined {
-  return outcome.kind === "json" ? (outcome.body.error as { code?: string } | undefined)?.code : undefined;
+/** The outcome as a JSON answer with `status` (fails the test otherwise). */
+function answer(outcome: Outcome | undefined, status: number): Record<string, unknown> & { connection: string | null } {
+  assert.ok(outcome?.kind === "json", JSON.stringify(outcome));
+  assert.equal(outcome.status, status, JSON.stringify(outcome.body));
+  return { ...outcome.body, connection: outcome.connection };
+}
+
+function errorCode(body: Record<string, unknown>): string | undefined {
+  return (body.error as { code?: string } | undefined)?.code;
+}
+
+/** The events of a whole stream (fails the test otherwise); the last one is always [DONE]. */
+function streamEvents(outcome: Outcome | undefined): string[] {
+  assert.ok(outcome?.kind === "stream", JSON.stringify(outcome));
+  assert.equal(outcome.events.at(-1), "[DONE]");
+  return outcome.events;
 }
 
 describe("graceful drain on SIGTERM, through the real process", () => {
@@ -102,26 +116,15 @@ describe("graceful drain on SIGTERM, through the real process", () => {
       await waitForHealth(server.url, (h) => h.status === "draining");
       const drainingHealth = await health(server.url);
       assert.equal(drainingHealth.status, 503);
-      const late = await request(server.url, false);
-      assert.equal(late.kind, "json");
-      assert.equal((late as { status: number }).status, 503);
+      const late = answer(await request(server.url, false), 503);
       assert.equal(errorCode(late), "server_shutting_down");
-      assert.equal((late as { connection: string | null }).connection, "close");
+      assert.equal(late.connection, "close");
 
-      for (const outcome of await Promise.all(queued)) {
-        assert.equal(outcome.kind, "json", JSON.stringify(outcome));
-        assert.equal((outcome as { status: number }).status, 503);
-        assert.equal(errorCode(outcome), "server_shutting_down");
-      }
+      for (const outcome of await Promise.all(queued)) assert.equal(errorCode(answer(outcome, 503)), "server_shutting_down");
       const [streamed, plain] = await Promise.all(running);
-      assert.equal(streamed!.kind, "stream", JSON.stringify(streamed));
-      const events = (streamed as { events: string[] }).events;
-      assert.equal(events.at(-1), "[DONE]");
-      const last = JSON.parse(events.at(-2)!) as { choices: Array<{ finish_reason: string | null }> };
+      const last = JSON.parse(streamEvents(streamed).at(-2)!) as { choices: Array<{ finish_reason: string | null }> };
       assert.equal(last.choices[0]!.finish_reason, "length", "the running stream ran to its end");
-      assert.equal(plain!.kind, "json");
-      assert.equal((plain as { status: number }).status, 200);
-      assert.equal(((plain as { body: { usage: { completion_tokens: number } } }).body.usage.completion_tokens), 3000);
+      assert.equal((answer(plain, 200).usage as { completion_tokens: number }).completion_tokens, 3000);
 
       const { code, ms } = await server.exit;
       assert.equal(code, 0);
@@ -143,10 +146,7 @@ describe("graceful drain on SIGTERM, through the real process", () => {
       await waitForHealth(server.url, (h) => h.slots.busy === 2);
       server.signal("SIGTERM");
 
-      const stream = await streamed;
-      assert.equal(stream.kind, "stream", JSON.stringify(stream));
-      const events = (stream as { events: string[] }).events;
-      assert.equal(events.at(-1), "[DONE]");
+      const events = streamEvents(await streamed);
       assert.equal((JSON.parse(events.at(-2)!) as { error: { code: string } }).error.code, "server_shutting_down");
       const error = await plain;
       assert.ok(error instanceof OpenAI.APIError, String(error));
