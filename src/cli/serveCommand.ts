@@ -9,6 +9,7 @@ import { moderationModes, Moderator, type ModerationMode } from "../moderation/M
 import { profanityCheck } from "../moderation/profanityCheck.js";
 import { ApiKeyRegistry } from "../server/ApiKeyRegistry.js";
 import { parseApiKeys, type ApiKeyEntry } from "../server/parseApiKeys.js";
+import { gracefulShutdown } from "../server/gracefulShutdown.js";
 import { startServer } from "../server/startServer.js";
 import { servedModelIds } from "../serving/servedModelIds.js";
 import { chatFormats, type ChatFormat } from "../templates/ChatTemplate.js";
@@ -31,6 +32,8 @@ hermes serve --demo [options]
   --max-queue N       requests that may wait for a slot; more get 503 at once (default 64 x parallel)
   --queue-timeout S   seconds a request may wait for a slot before a 503 (default 300; 0 = no limit)
   --request-timeout S seconds a completion may take, queue wait included, before a 504 (default 0 = no limit)
+  --shutdown-grace S  on SIGTERM / SIGINT, seconds the running requests may take to finish (default 30);
+                      queued ones get 503 at once, a second signal exits at once
   --prefill-chunk N   prompt tokens evaluated per decode step, so long prompts never stall other streams
                       (default ${DEFAULT_PREFILL_CHUNK.cpu} on a CPU, ${DEFAULT_PREFILL_CHUNK.gpu} with a GPU)
   --embedding-model FILE  a GGUF for /embeddings, served under its own name (default: embeddings of --model)
@@ -45,6 +48,12 @@ hermes serve --demo [options]
   --tls-key FILE      ... and this PEM private key
   --log-file FILE     append the access log (one JSON line per request) here instead of stderr
   --log-content       put prompt and output text in the access log (default: never)`;
+
+/**
+ * After the drain, how long the last responses may take to reach their clients before their connections are cut
+ * (a client that stopped reading would otherwise hold the process).
+ */
+const FLUSH_MS = 5_000;
 
 /** The id under which the demo model is also served, so the hosted API's examples run against it unchanged. */
 const DEMO_HOSTED_ID = "nousresearch/nous-hermes-llama2-13b";
@@ -79,6 +88,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       "max-queue": { type: "string" },
       "queue-timeout": { type: "string", default: "300" },
       "request-timeout": { type: "string", default: "0" },
+      "shutdown-grace": { type: "string", default: "30" },
       "prefill-chunk": { type: "string" },
       "embedding-model": { type: "string" },
       moderation: { type: "string", default: "report" },
@@ -107,6 +117,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (!(queueTimeout >= 0)) throw new Error("--queue-timeout must be a number of seconds >= 0");
   const requestTimeout = Number(values["request-timeout"]);
   if (!(requestTimeout >= 0)) throw new Error("--request-timeout must be a number of seconds >= 0");
+  const shutdownGrace = Number(values["shutdown-grace"]);
+  if (!(shutdownGrace >= 0)) throw new Error("--shutdown-grace must be a number of seconds >= 0");
   const prefillChunk = positiveInt(values["prefill-chunk"], "--prefill-chunk");
   const embeddingPath = values["embedding-model"];
   if (embeddingPath !== undefined && !existsSync(embeddingPath)) throw new Error(`embedding model file not found: ${embeddingPath}`);
@@ -176,6 +188,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       ? undefined
       : await Engine.load({ modelPath: moderationPath, parallel: 1, contextSize: 4096, ...(threads !== undefined ? { threads } : {}) });
   const moderator = new Moderator(moderationMode, [profanityCheck, jailbreakCheck, ...(guard ? [new GuardClassifier(guard)] : [])]);
+  let draining = false;
   const server = await startServer({
     model: served,
     moderator,
@@ -188,6 +201,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     accessLog,
     logContent: values["log-content"],
     ...(tls ? { tls } : {}),
+    isDraining: () => draining,
   });
   // SIGHUP re-reads the keys file; a file that does not parse leaves the keys as they were
   const reload = (): void => {
@@ -205,15 +219,31 @@ export async function serveCommand(args: string[]): Promise<number> {
       `${template.format} format, ${parallel} slot${parallel === 1 ? "" : "s"} x ${info.contextSize} tokens`,
   );
 
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
   });
+  // a second signal does not wait for the drain
+  const exitNow = (again: NodeJS.Signals): void => {
+    console.error(`${again} again: exiting without waiting for the running requests`);
+    process.exit(again === "SIGINT" ? 130 : 143);
+  };
+  process.once("SIGINT", exitNow);
+  process.once("SIGTERM", exitNow);
   process.off("SIGHUP", reload);
-  await server.close();
+  console.error(`${signal}: draining; running requests have ${shutdownGrace} s to finish, queued ones get 503`);
+  const drained = await gracefulShutdown(
+    {
+      stopAdmitting: () => void (draining = true),
+      drain: () => engine.drain(),
+      // ends what still runs with 503 (an error event in a started stream), then frees the model
+      abortRunning: () => engine.dispose(),
+      closeConnections: () => server.close(FLUSH_MS),
+    },
+    shutdownGrace * 1000,
+  );
+  if (!drained) console.error(`the grace period of ${shutdownGrace} s is over: the requests still running were ended with 503`);
   logFile?.end();
-  await engine.dispose();
   await embedder?.dispose();
   await guard?.dispose();
   return 0;

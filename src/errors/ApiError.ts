@@ -117,9 +117,15 @@ export class RequestTimeoutError extends ApiError {
   }
 }
 
-/** 503 to the requests still queued or running when the server stops. */
+/**
+ * 503 to the requests still queued or running when the server stops, and to new ones while it drains (those with
+ * `closeConnection`, so that the client's next request opens a connection to another replica).
+ */
 export class ServerShuttingDownError extends ApiError {
-  constructor() {
-    super(503, "The server is shutting down. Retry later.", "server_error", "server_shutting_down", null, { "Retry-After": "1" });
+  constructor(options: { closeConnection?: boolean } = {}) {
+    super(503, "The server is shutting down. Retry later.", "server_error", "server_shutting_down", null, {
+      "Retry-After": "1",
+      ...(options.closeConnection ? { Connection: "close" } : {}),
+    });
   }
 }

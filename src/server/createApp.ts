@@ -7,6 +7,7 @@ import {
   PayloadTooLargeError,
   RequestTimeoutError,
   RouteNotFoundError,
+  ServerShuttingDownError,
 } from "../errors/ApiError.js";
 import type { ModelCard, ModelList } from "../protocol/models.js";
 import { LIMITS } from "../protocol/limits.js";
@@ -53,6 +54,8 @@ export interface AppOptions {
   bodyLimitBytes?: number;
   /** Deadline of each completion request, from arrival to its last byte (ms); 0 or unset = none. */
   requestTimeoutMs?: number;
+  /** True once the server drains for shutdown: /health says so with a 503, and new requests are refused. */
+  isDraining?: () => boolean;
 }
 
 const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
@@ -90,8 +93,14 @@ export function createApp(options: AppOptions): Hono<Env> {
     title: separate.embedder.info.name,
     description: `embeddings: GGUF ${separate.embedder.info.path} (${separate.embedder.info.dimensions} dimensions)`,
   };
-  /** What every API route goes through first: the API key check (when set) and the body limit. */
+  const draining = options.isDraining ?? (() => false);
+  /** What every API route goes through first: the drain check, the API key check (when set) and the body limit. */
   const guards: Array<MiddlewareHandler<Env>> = [
+    async (_c, next) => {
+      // the client should take its next request elsewhere: this connection closes after the answer
+      if (draining()) throw new ServerShuttingDownError({ closeConnection: true });
+      await next();
+    },
     ...(options.apiKeys !== undefined ? [requireApiKey(options.apiKeys)] : []),
     bodyLimit({
       maxSize: limit,
@@ -115,7 +124,8 @@ export function createApp(options: AppOptions): Hono<Env> {
     throw new RouteNotFoundError(c.req.method, c.req.path);
   });
 
-  app.get("/health", (c) => c.json({ status: "ok", ...options.model.engine.stats() }));
+  // a load balancer stops routing here as soon as the server drains
+  app.get("/health", (c) => c.json({ status: draining() ? "draining" : "ok", ...options.model.engine.stats() }, draining() ? 503 : 200));
   app.get("/metrics", (c) =>
     c.text(prometheusMetrics(options.model.engine.stats(), options.apiKeys?.all() ?? []), 200, { "Content-Type": "text/plain; version=0.0.4" }),
   );

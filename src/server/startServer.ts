@@ -1,3 +1,4 @@
+import type { Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -6,7 +7,12 @@ import { createApp, type AppOptions } from "./createApp.js";
 export interface RunningServer {
   url: string;
   port: number;
-  close(): Promise<void>;
+  /**
+   * Stops listening and resolves once every connection is closed. With `graceMs`, connections are closed as their
+   * responses end (a keep-alive connection as soon as it is idle), and whatever is still open after `graceMs` is cut;
+   * without it, every connection is cut at once.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 export interface ServerOptions extends AppOptions {
@@ -15,6 +21,9 @@ export interface ServerOptions extends AppOptions {
   /** PEM certificate (chain) and private key: serve HTTPS instead of HTTP. */
   tls?: { cert: string | Buffer; key: string | Buffer };
 }
+
+/** How often idle keep-alive connections are looked for while the server closes gracefully. */
+const IDLE_SWEEP_MS = 50;
 
 /** Listens on `host:port` (port 0: any free port) and resolves once the server accepts connections. */
 export function startServer(options: ServerOptions): Promise<RunningServer> {
@@ -27,10 +36,18 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
       resolve({
         url: `${tls ? "https" : "http"}://${host}:${info.port}`,
         port: info.port,
-        close: () =>
+        close: (graceMs = 0) =>
           new Promise<void>((done) => {
-            server.close(() => done());
-            if ("closeAllConnections" in server) server.closeAllConnections();
+            const http = server as Server;
+            // a connection whose response ends after close() would otherwise stay open until its keep-alive timeout
+            const sweep = setInterval(() => http.closeIdleConnections(), IDLE_SWEEP_MS);
+            const cut = setTimeout(() => http.closeAllConnections(), graceMs);
+            http.close(() => {
+              clearInterval(sweep);
+              clearTimeout(cut);
+              done();
+            });
+            if (graceMs <= 0) http.closeAllConnections();
           }),
       });
     });
