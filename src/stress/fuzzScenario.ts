@@ -44,6 +44,9 @@ export interface FuzzResult {
   ms: number;
 }
 
+/** A shrunk request is kept whole up to this many characters of body, so it can be sent again as it is. */
+const SHRUNK_BODY_LIMIT = 1_000_000;
+
 function send(origin: string, request: FuzzRequest, timeoutMs: number): Promise<Exchange> {
   const body = bodyBuffer(request.body);
   return httpExchange({ method: request.method, url: `${origin}${request.path}`, headers: request.headers, ...(body ? { body } : {}), timeoutMs });
@@ -96,7 +99,7 @@ export async function fuzzScenario(supervisor: ServerSupervisor, options: FuzzOp
     if (cause) killers.add(`${request.kind} ${cause[0]}`);
     const known = bySignature.get(signature);
     if (known) known.count++;
-    else bySignature.set(signature, { ...violation, signature, count: 1, request: reportedRequest(request), ...(isolated ? { shrunk: reportedRequest(isolated) } : {}) });
+    else bySignature.set(signature, { ...violation, signature, count: 1, request: reportedRequest(request), ...(isolated ? { shrunk: reportedRequest(isolated, SHRUNK_BODY_LIMIT) } : {}) });
   };
 
   let remaining = options.runs;
@@ -146,7 +149,7 @@ export async function fuzzScenario(supervisor: ServerSupervisor, options: FuzzOp
     const details = await fc.check(property, { numRuns: remaining, seed });
     if (details.failed && shrinking !== undefined && smallest) {
       const entry = bySignature.get(shrinking)!;
-      entry.shrunk = reportedRequest(smallest);
+      entry.shrunk = reportedRequest(smallest, SHRUNK_BODY_LIMIT);
       entry.shrinks = details.numShrinks;
     } else if (details.failed) throw new Error(fc.defaultReportMessage(details) ?? "the fuzz property failed");
     remaining -= details.failed ? generated : remaining;

@@ -22,7 +22,7 @@ export const hostileString: fc.Arbitrary<RawJson> = fc.oneof(
   fc.constantFrom("\ud800", "a\udfffb", "\u0000", "\u202e\u200b\ufeff", "<s></s>", "### Response:", "<tool_call>", "<|im_start|>", "[INST]", "{{ 7*7 }}", "%s%n").map(json),
   fc.constantFrom('"\\ud800\\udc00\\ud800"', '"\\u0000\\u0000"', '"\\uDFFF"'),
   // long, within the 8 MiB body limit
-  fc.record({ piece: fc.constantFrom("a", "é", "😀", " ", "\n", "</s>"), times: fc.integer({ min: 1_000, max: 300_000 }) }).map(({ piece, times }) => json(piece.repeat(times))),
+  fc.record({ piece: fc.constantFrom("a", "é", "😀", " ", "\n", "</s>"), times: fc.integer({ min: 1, max: 300_000 }) }).map(({ piece, times }) => json(piece.repeat(times))),
 );
 
 /** Arrays and objects nested `depth` deep, written as text. */
