@@ -127,7 +127,8 @@ export async function fuzzScenario(supervisor: ServerSupervisor, options: FuzzOp
       if (result.restarts >= options.maxRestarts) result.stoppedEarly = `stopped after ${result.restarts} server restarts`;
       if (!violation) return true;
       if (killed) {
-        if (shrinking === undefined) await recordKiller(request, violation);
+        // a killer met while shrinking another violation is recorded too (its restart is in the report either way)
+        await recordKiller(request, violation);
         return true;
       }
       const signature = `${request.kind} ${request.method} ${violation.kind} ${answer.status ?? ""} ${answer.status ? errorCode(answer) : ""}`.trim();

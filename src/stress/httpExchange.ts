@@ -57,7 +57,10 @@ export function httpExchange(request: ExchangeRequest): Promise<Exchange> {
     };
     const fail = (error: NodeJS.ErrnoException): void =>
       finish(error.code === "ECONNREFUSED" ? "refused" : isReset(error) ? "reset" : "error", `${error.code ?? ""} ${error.message}`.trim());
-    const outgoing = http.request(request.url, { method: request.method, headers: request.headers, agent: false }, (response) => {
+    // node frames a body with neither Content-Length nor chunked encoding for DELETE and OPTIONS: the server would
+    // read it as the next request; the length makes every method's body a body
+    const sent = request.body ? { ...request.headers, "Content-Length": String(request.body.length) } : request.headers;
+    const outgoing = http.request(request.url, { method: request.method, headers: sent, agent: false }, (response) => {
       status = response.statusCode;
       headers = response.headers;
       headersMs = performance.now() - sentAt;
