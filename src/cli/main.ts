@@ -2,6 +2,7 @@ import { benchCommand, benchUsage } from "./benchCommand.js";
 import { chatCommand, chatUsage } from "./chatCommand.js";
 import { evalCommand, evalUsage } from "./evalCommand.js";
 import { serveCommand, serveUsage } from "./serveCommand.js";
+import { stressCommand, stressUsage } from "./stressCommand.js";
 import { synthCommand, synthUsage } from "./synthCommand.js";
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
@@ -10,6 +11,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   synth: synthCommand,
   bench: benchCommand,
   eval: evalCommand,
+  stress: stressCommand,
 };
 
 const usage = `hermes <command> [options]
@@ -22,7 +24,9 @@ ${synthUsage}
 
 ${evalUsage}
 
-${benchUsage}`;
+${benchUsage}
+
+${stressUsage}`;
 
 /** Runs one CLI command; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {

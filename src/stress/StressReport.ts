@@ -1,0 +1,37 @@
+import type { CutsResult } from "./cutsScenario.js";
+import type { FuzzResult } from "./fuzzScenario.js";
+import type { OverloadResult } from "./overloadScenario.js";
+import type { ServerRestart } from "./ServerSupervisor.js";
+import type { SigtermResult } from "./sigtermScenario.js";
+import type { SlowClientsResult } from "./slowClientsScenario.js";
+
+/** What `hermes stress` writes to stress/results/: the run's settings and every scenario's figures and violations. */
+export interface StressReport {
+  date: string;
+  commit: string;
+  /** The command that produced the report, and the server's own arguments. */
+  command: string;
+  serverArgs: string[];
+  machine: { cpu: string; cores: number; memoryGiB: number; node: string };
+  fuzz?: FuzzResult;
+  overload?: OverloadResult;
+  cuts?: CutsResult;
+  slowClients?: SlowClientsResult;
+  sigterm?: SigtermResult;
+  /** The server's RSS before the first scenario and after the last one that leaves it running (KiB). */
+  memory: { rssBeforeKiB?: number; rssAfterKiB?: number; pidBefore: number; pidAfter?: number };
+  /** Every time the server had to be restarted (it died or stalled), with why. */
+  restarts: ServerRestart[];
+  /** A scenario that could not run, and why. */
+  errors: string[];
+}
+
+/** One row of the Reliability table. */
+export interface StressCheck {
+  scenario: string;
+  figure: string;
+  expected: string;
+  measured: string;
+  /** undefined for a figure reported without a bound. */
+  met?: boolean;
+}

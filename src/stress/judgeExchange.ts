@@ -1,0 +1,68 @@
+import type { Exchange } from "./httpExchange.js";
+
+/** What went wrong with one exchange; `kind` and the status/code make the signature violations are grouped by. */
+export interface Violation {
+  kind: "5xx" | "reset" | "timeout" | "refused" | "client-error" | "error-shape" | "stream-framing";
+  detail: string;
+}
+
+/** True when `value` is OpenAI's error document: `{"error": {"message", "type", "param", "code"}}`. */
+export function isOpenAiError(value: unknown): boolean {
+  if (typeof value !== "object" || value === null || !("error" in value)) return false;
+  const error = (value as { error: unknown }).error;
+  if (typeof error !== "object" || error === null) return false;
+  const { message, type, param, code } = error as Record<string, unknown>;
+  const stringOrNull = (field: unknown): boolean => typeof field === "string" || field === null;
+  return typeof message === "string" && typeof type === "string" && stringOrNull(param) && stringOrNull(code);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+const excerpt = (text: string): string => (text.length > 300 ? `${text.slice(0, 300)}…` : text);
+
+/** The framing problem of a 200 event stream, if any: every event a JSON object or `[DONE]`, `[DONE]` last, errors in shape. */
+export function streamFramingProblem(body: string): string | undefined {
+  if (!body.endsWith("\n\n")) return `stream does not end with a blank line: ${JSON.stringify(body.slice(-60))}`;
+  const events = body.slice(0, -2).split("\n\n");
+  if (events.at(-1) !== "data: [DONE]") return `stream does not end with data: [DONE]: ${JSON.stringify(body.slice(-120))}`;
+  for (const event of events.slice(0, -1)) {
+    if (!event.startsWith("data: ")) return `not a data event: ${JSON.stringify(excerpt(event))}`;
+    const value = parseJson(event.slice(6));
+    if (typeof value !== "object" || value === null) return `event is not a JSON object: ${JSON.stringify(excerpt(event))}`;
+    if ("error" in value && !isOpenAiError(value)) return `error event not in OpenAI's shape: ${excerpt(event)}`;
+  }
+  return undefined;
+}
+
+/**
+ * Judges one exchange against the invariants every request must keep, whatever it sent: an answer (no reset,
+ * no hang), no 5xx, an error body in OpenAI's shape, a well-framed stream. `method` HEAD answers carry no body.
+ */
+export function judgeExchange(method: string, exchange: Exchange): Violation | undefined {
+  if (exchange.outcome === "reset") return { kind: "reset", detail: exchange.error ?? "connection reset" };
+  if (exchange.outcome === "timeout") return { kind: "timeout", detail: exchange.error ?? "no answer" };
+  if (exchange.outcome === "refused") return { kind: "refused", detail: exchange.error ?? "connection refused" };
+  if (exchange.outcome === "error") return { kind: "client-error", detail: exchange.error ?? "client error" };
+  const status = exchange.status!;
+  const text = exchange.body.toString("utf8");
+  if (status >= 500) return { kind: "5xx", detail: `HTTP ${status}: ${excerpt(text)}` };
+  if (method === "HEAD") return undefined;
+  if (status >= 400 && !isOpenAiError(parseJson(text))) return { kind: "error-shape", detail: `HTTP ${status}: ${excerpt(text)}` };
+  if (status === 200 && String(exchange.headers?.["content-type"]).startsWith("text/event-stream")) {
+    const problem = streamFramingProblem(text);
+    if (problem) return { kind: "stream-framing", detail: problem };
+  }
+  return undefined;
+}
+
+/** The error code of an answer in OpenAI's shape, for grouping ("-" when there is none). */
+export function errorCode(exchange: Exchange): string {
+  const value = parseJson(exchange.body.toString("utf8"));
+  return isOpenAiError(value) ? String((value as { error: { code: unknown } }).error.code) : "-";
+}

@@ -1,0 +1,62 @@
+import type { StressCheck, StressReport } from "./StressReport.js";
+
+const ms = (value: number): string => (Number.isFinite(value) ? `${Math.round(value)} ms` : "n/a");
+const mib = (kib: number | undefined): string => (kib === undefined ? "n/a" : `${(kib / 1024).toFixed(0)} MiB`);
+
+/** The Reliability table's rows: each scenario's figures against what the server promises. */
+export function judgeStress(report: StressReport): StressCheck[] {
+  const checks: StressCheck[] = [];
+  const add = (scenario: string, figure: string, expected: string, measured: string | number, met?: boolean): void => {
+    checks.push({ scenario, figure, expected, measured: String(measured), ...(met !== undefined ? { met } : {}) });
+  };
+  const { fuzz, overload, cuts, slowClients: slow, sigterm } = report;
+  if (fuzz) {
+    // a request that killed the server is counted once, as a death, not also as its reset or timeout
+    const count = (...kinds: string[]): number =>
+      fuzz.violations.filter((v) => !v.signature.endsWith("server killed") && kinds.includes(v.kind)).reduce((sum, v) => sum + v.count, 0);
+    add("fuzz", "requests sent (skipped as known killers)", "", `${fuzz.requests} (${fuzz.skipped})${fuzz.stoppedEarly ? `, ${fuzz.stoppedEarly}` : ""}`);
+    add("fuzz", "5xx answers", "0", count("5xx"), count("5xx") === 0);
+    add("fuzz", "connection resets", "0", count("reset"), count("reset") === 0);
+    add("fuzz", "no answer in time / refused", "0", count("timeout", "refused", "client-error"), count("timeout", "refused", "client-error") === 0);
+    add("fuzz", "server killed or stalled (restarted)", "0", fuzz.restarts, fuzz.restarts === 0);
+    add("fuzz", "error bodies not in OpenAI's shape", "0", count("error-shape"), count("error-shape") === 0);
+    add("fuzz", "streams badly framed", "0", count("stream-framing"), count("stream-framing") === 0);
+    add("fuzz", "distinct violations (signatures)", "0", fuzz.violations.length, fuzz.violations.length === 0);
+    add("fuzz", "/health answers afterwards", "yes", fuzz.healthAfter ? "yes" : "no", fuzz.healthAfter);
+  }
+  if (overload) {
+    const whole = overload.answered + overload.rejected;
+    add("overload", `clients with a whole answer or 503 + Retry-After`, `${overload.clients}`, `${whole} (${overload.answered} answered, ${overload.rejected} 503)`, whole === overload.clients);
+    add("overload", "answers (headers) later than 1 s after sending", "0", `${overload.late} (slowest ${ms(overload.maxHeadersMs)})`, overload.late === 0);
+    add("overload", "hung / reset / truncated", "0", `${overload.hung} / ${overload.resets} / ${overload.truncated}`, overload.hung + overload.resets + overload.truncated === 0);
+    add("overload", "queue wait p50 / p99 (time to headers, answered)", "", `${ms(overload.queueWaitP50)} / ${ms(overload.queueWaitP99)}`);
+  }
+  if (cuts) {
+    const total = cuts.cuts["before-headers"] + cuts.cuts["in-prefill"] + cuts.cuts["mid-stream"];
+    add("cuts", "streams cut: before headers / in prefill / mid-stream (with RST)", "", `${total}: ${cuts.cuts["before-headers"]} / ${cuts.cuts["in-prefill"]} / ${cuts.cuts["mid-stream"]} (${cuts.resets})`);
+    add("cuts", "refused with 503 + Retry-After before the cut (cut requests still queued)", "", cuts.refused);
+    add("cuts", "busy slots / queued afterwards", "0 / 0", `${cuts.busyAfter} / ${cuts.queuedAfter}${cuts.idle ? ` (idle after ${ms(cuts.idleMs)})` : " (15 s later)"}`, cuts.idle);
+    add("cuts", "generated tokens counted once idle (1 s)", "0", cuts.generatedGrowth, cuts.generatedGrowth === 0);
+    const unexpected = Object.values(cuts.unexpected).reduce((a, b) => a + b, 0);
+    add("cuts", "answers other than a stream before the cut", "0", unexpected === 0 ? "0" : `${unexpected} ${JSON.stringify(cuts.unexpected)}`, unexpected === 0);
+  }
+  if (slow) {
+    add("slow clients", "decode tok/s: idle / with slowloris + stalled reader", "", `${slow.idleTokensPerSecond.toFixed(0)} / ${slow.loadedTokensPerSecond.toFixed(0)}`);
+    add("slow clients", "ratio (median of adjacent pairs)", "≥ 0.90", slow.ratio.toFixed(2), slow.ratio >= 0.9);
+    add("slow clients", "measured streams that failed", "0", slow.failedStreams, slow.failedStreams === 0);
+  }
+  if (sigterm) {
+    add("SIGTERM", "/health at once", "503 draining", sigterm.healthStatus, sigterm.healthDraining);
+    add("SIGTERM", "new request at once", "503 server_shutting_down, Connection: close", sigterm.newRequestStatus, sigterm.newRequestRefused);
+    add("SIGTERM", "running streams finished", `${sigterm.running}`, sigterm.runningCompleted, sigterm.running > 0 && sigterm.runningCompleted === sigterm.running);
+    add("SIGTERM", "queued requests refused with 503", `${sigterm.queued}`, sigterm.queuedRefused, sigterm.queuedRefused === sigterm.queued);
+    add("SIGTERM", "resets / truncated streams", "0 / 0", `${sigterm.resets} / ${sigterm.truncated}`, sigterm.resets + sigterm.truncated === 0);
+    add("SIGTERM", "exit code", "0", sigterm.exitSignal ?? String(sigterm.exitCode), sigterm.exitCode === 0);
+    add("SIGTERM", "time to exit", "", ms(sigterm.exitMs));
+  }
+  const { rssBeforeKiB: before, rssAfterKiB: after } = report.memory;
+  const samePid = report.memory.pidAfter === report.memory.pidBefore;
+  add("memory", "server RSS before / after the run", "", `${mib(before)} / ${mib(after)}${samePid ? "" : " (a restarted process)"}`);
+  for (const error of report.errors) add("run", "scenario error", "none", error, false);
+  return checks;
+}

@@ -1,0 +1,79 @@
+import { percentile } from "../bench/percentile.js";
+import { slowloris, stalledReader } from "./slowClients.js";
+import { streamedCompletion, textEvents } from "./streamBodies.js";
+import { streamExchange } from "./streamExchange.js";
+
+export interface SlowClientsOptions {
+  key: string;
+  model: string;
+  /** Rounds of (idle measurement, measurement alongside the slow clients). */
+  rounds: number;
+  /** Tokens per measured stream. */
+  tokens: number;
+  /** Tokens the stalled reader asks for: more than its socket buffers hold. */
+  stalledTokens: number;
+}
+
+export interface SlowClientsResult {
+  /** Decode tok/s of one normal stream, median over rounds: idle, and alongside a slowloris and a stalled reader. */
+  idleTokensPerSecond: number;
+  loadedTokensPerSecond: number;
+  /** Median of the per-round loaded / idle ratios (each round's pair is adjacent, so machine drift cancels). */
+  ratio: number;
+  /** Measured streams that did not end with `data: [DONE]`. */
+  failedStreams: number;
+  /** Slow clients the server closed during their round. */
+  slowlorisClosedByServer: number;
+  stalledClosedByServer: number;
+}
+
+async function decodeRate(origin: string, options: SlowClientsOptions): Promise<number | undefined> {
+  const answer = await streamExchange({
+    url: `${origin}/v1/completions`,
+    headers: { Authorization: `Bearer ${options.key}` },
+    body: streamedCompletion(options.model, options.tokens),
+    timeoutMs: 60_000,
+  });
+  const texts = textEvents(answer.events);
+  if (answer.outcome !== "complete" || texts.length < 2) return undefined;
+  const first = answer.eventMs[texts[0]!]!;
+  const last = answer.eventMs[texts.at(-1)!]!;
+  return ((texts.length - 1) / (last - first)) * 1000;
+}
+
+/**
+ * Normal streams' decode speed with and without a slowloris connection and a client that stopped reading its
+ * stream, in adjacent pairs.
+ */
+export async function slowClientsScenario(origin: string, options: SlowClientsOptions): Promise<SlowClientsResult> {
+  const idle: number[] = [];
+  const loaded: number[] = [];
+  const ratios: number[] = [];
+  const result: SlowClientsResult = {
+    idleTokensPerSecond: NaN,
+    loadedTokensPerSecond: NaN,
+    ratio: NaN,
+    failedStreams: 0,
+    slowlorisClosedByServer: 0,
+    stalledClosedByServer: 0,
+  };
+  for (let round = 0; round < options.rounds; round++) {
+    const alone = await decodeRate(origin, options);
+    const loris = slowloris(origin, 200);
+    const stalled = await stalledReader(origin, { Authorization: `Bearer ${options.key}` }, streamedCompletion(options.model, options.stalledTokens), 30_000);
+    const alongside = await decodeRate(origin, options);
+    if (loris.close().closedByServer) result.slowlorisClosedByServer++;
+    if (stalled.close().closedByServer) result.stalledClosedByServer++;
+    if (alone === undefined || alongside === undefined) {
+      result.failedStreams += Number(alone === undefined) + Number(alongside === undefined);
+      continue;
+    }
+    idle.push(alone);
+    loaded.push(alongside);
+    ratios.push(alongside / alone);
+  }
+  result.idleTokensPerSecond = percentile(idle, 50);
+  result.loadedTokensPerSecond = percentile(loaded, 50);
+  result.ratio = percentile(ratios, 50);
+  return result;
+}
