@@ -115,6 +115,35 @@ describe("the scheduler", () => {
     }
   });
 
+  test("a request whose consumer stops reading decodes only when nothing else does: the reading stream runs alone meanwhile", async () => {
+    const steps: StepRecord[] = [];
+    const stop = engine.observeSteps((step) => steps.push(step));
+    try {
+      // one event read, then no more: its output piles up unread, as behind a client that stopped reading
+      const stalled = engine.generate({ promptTokens: engine.promptTokens(words(6, 3), false), maxTokens: 1500, sampling, stop: [] })[Symbol.asyncIterator]();
+      await stalled.next();
+      const deadline = Date.now() + 20_000;
+      while (engine.stats().slots.backlogged === 0) {
+        assert.ok(Date.now() < deadline, "the unread request never became backlogged");
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const from = steps.length;
+      const reading = await collect(engine.generate({ promptTokens: engine.promptTokens(words(6, 5), false), maxTokens: 200, sampling, stop: [] }));
+      const during = steps.slice(from);
+      assert.equal(reading.usage.completionTokens, 200);
+      // without the backlog rule both slots decode in every step; with it, the reading one decodes alone
+      assert.ok(during.every((step) => step.decode.length <= 1), JSON.stringify(during.find((step) => step.decode.length > 1)));
+      assert.ok(during.filter((step) => step.decode.length === 1).length >= 199);
+      // alone again, the unread request goes on to its end; read, it is whole
+      let last: GenerationEvent | undefined;
+      for (let next = await stalled.next(); !next.done; next = await stalled.next()) last = next.value;
+      assert.equal(last?.type === "done" ? last.usage.completionTokens : undefined, 1500);
+      assert.equal(engine.stats().slots.backlogged, 0);
+    } finally {
+      stop();
+    }
+  });
+
   test("a prefix held by a busy slot is copied, not recomputed, and reported as cached", async () => {
     const system = words(200, 4);
     const holder = new AbortController();

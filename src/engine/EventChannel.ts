@@ -9,6 +9,11 @@ export class EventChannel<T> implements AsyncIterable<T> {
   private failure: Error | undefined;
   private wake: (() => void) | undefined;
 
+  /** Items pushed and not yet read: how far the consumer is behind. */
+  get backlog(): number {
+    return this.items.length;
+  }
+
   push(item: T): void {
     if (this.ended) return;
     this.items.push(item);

@@ -6,6 +6,8 @@ export interface EventSink<T> {
   push(item: T): void;
   close(): void;
   fail(error: Error): void;
+  /** Events pushed that the consumer has not read yet. */
+  backlog(): number;
 }
 
 /** One generation, from submission to its last event. */

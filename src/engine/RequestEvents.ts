@@ -29,6 +29,7 @@ export class RequestEvents {
         this.channel.fail(error);
         this.controller.abort(error);
       },
+      backlog: () => this.channel.backlog,
     };
   }
 }

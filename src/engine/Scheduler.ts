@@ -30,6 +30,13 @@ interface Running {
   tokens: AsyncIterator<Sampled> | undefined;
 }
 
+/**
+ * Events a request's consumer may leave unread before its decoding slots are backlogged (decoded only when nothing
+ * else is). A client reading normally is at most a step or two behind; one that stopped reading has filled its
+ * socket's buffers first (some hundred kB), so this is reached only once the server cannot deliver any more.
+ */
+const MAX_BACKLOG = 128;
+
 interface Slot {
   readonly id: number;
   readonly sequence: LlamaContextSequence;
@@ -135,11 +142,17 @@ export class Scheduler {
   stats(): EngineStats {
     const count = (phase: SlotPhase): number => this.slots.filter((slot) => slot.phase === phase).length;
     const idle = count("idle");
+    const backlogged = this.slots.filter((slot) => this.backlogged(slot)).length;
     return {
-      slots: { total: this.slots.length, idle, busy: this.slots.length - idle, prefill: count("prefill"), decode: count("decode") },
+      slots: { total: this.slots.length, idle, busy: this.slots.length - idle, prefill: count("prefill"), decode: count("decode"), backlogged },
       queued: this.queue.length + this.embeddings.queue.length,
       counters: { ...this.counters },
     };
+  }
+
+  /** A decoding slot whose request's consumer is more than MAX_BACKLOG events behind. */
+  private backlogged(slot: Slot): boolean {
+    return slot.phase === "decode" && slot.running !== undefined && slot.running.job.events.backlog() > MAX_BACKLOG;
   }
 
   private async idle(): Promise<void> {
@@ -187,6 +200,7 @@ export class Scheduler {
         phase: slot.phase === "decode" ? "decode" : "prefill",
         remaining: slot.running!.job.prompt.length - slot.running!.evaluated,
         admitted: slot.running!.admitted,
+        backlogged: this.backlogged(slot),
       }));
       const plan = planStep(lane ? [...views, lane] : views, this.options.prefillChunk);
       const started = performance.now();

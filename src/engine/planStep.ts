@@ -6,6 +6,8 @@ export interface ActiveSlot {
   remaining: number;
   /** Admission order: lower came first. */
   admitted: number;
+  /** Its consumer has stopped reading (a client that does not read its stream): it decodes only when nothing else does. */
+  backlogged?: boolean;
 }
 
 /** One slot's share of a step: `tokens` prompt tokens, or one generated token (`decode`). */
@@ -17,10 +19,12 @@ export type StepItem =
  * What one decode step evaluates: one token for every decoding slot (so no stream ever waits for a prompt), plus
  * at most `chunk` prompt tokens, given to the prefilling slots in admission order (the oldest prompt finishes
  * first). A prompt whose rest fits is finished in this step together with its first sampling (`final`).
+ * A backlogged slot, whose output nobody is reading, is left out of every step that has other work, so that a
+ * client that stops reading costs the others nothing; it goes on when the others leave the engine idle.
  */
 export function planStep(slots: readonly ActiveSlot[], chunk: number): StepItem[] {
   const plan: StepItem[] = [];
-  for (const slot of slots) if (slot.phase === "decode") plan.push({ id: slot.id, kind: "decode" });
+  for (const slot of slots) if (slot.phase === "decode" && !slot.backlogged) plan.push({ id: slot.id, kind: "decode" });
   let budget = chunk;
   const prefilling = slots.filter((slot) => slot.phase === "prefill").sort((a, b) => a.admitted - b.admitted);
   for (const slot of prefilling) {
@@ -29,5 +33,6 @@ export function planStep(slots: readonly ActiveSlot[], chunk: number): StepItem[
     budget -= tokens;
     plan.push({ id: slot.id, kind: "prefill", tokens, final: tokens === slot.remaining });
   }
-  return plan;
+  if (plan.length > 0) return plan;
+  return slots.flatMap((slot): StepItem[] => (slot.phase === "decode" ? [{ id: slot.id, kind: "decode" }] : []));
 }

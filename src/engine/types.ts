@@ -130,7 +130,8 @@ export interface SchedulerCounters {
 }
 
 export interface EngineStats {
-  slots: { total: number; idle: number; busy: number; prefill: number; decode: number };
+  /** `backlogged`: decoding slots whose client has stopped reading (they decode only when the others leave room). */
+  slots: { total: number; idle: number; busy: number; prefill: number; decode: number; backlogged: number };
   queued: number;
   counters: SchedulerCounters;
 }

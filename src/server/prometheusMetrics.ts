@@ -28,6 +28,7 @@ export function prometheusMetrics(stats: EngineStats, keys: ReadonlyArray<{ name
     ["hermes_slots", "gauge", "Slots (requests decoded together).", stats.slots.total],
     ["hermes_slots_prefill", "gauge", "Slots evaluating a prompt.", stats.slots.prefill],
     ["hermes_slots_decode", "gauge", "Slots generating.", stats.slots.decode],
+    ["hermes_slots_backlogged", "gauge", "Generating slots whose client has stopped reading (decoded only when the others leave room).", stats.slots.backlogged],
     ["hermes_requests_queued", "gauge", "Requests waiting for a slot.", stats.queued],
   ];
   const engine = metrics.map(([name, type, help, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`);

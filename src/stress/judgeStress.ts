@@ -42,11 +42,12 @@ export function judgeStress(report: StressReport): StressCheck[] {
   }
   if (slow) {
     add("slow clients", "decode tok/s: idle / with slowloris + stalled reader", "", `${slow.idleTokensPerSecond.toFixed(0)} / ${slow.loadedTokensPerSecond.toFixed(0)}`);
+    add("slow clients", "rounds whose stalled reader's output was all generated before measuring (longest wait)", "all", `${slow.stalledDone} (${ms(slow.stalledDoneMs)})`);
     add("slow clients", "ratio (median of adjacent pairs)", "≥ 0.90", slow.ratio.toFixed(2), slow.ratio >= 0.9);
     add("slow clients", "measured streams that failed", "0", slow.failedStreams, slow.failedStreams === 0);
   }
   if (sigterm) {
-    add("SIGTERM", "/health at once", "503 draining", sigterm.healthStatus, sigterm.healthDraining);
+    add("SIGTERM", "/health within 1 s (when it said so)", "503 draining", `${sigterm.healthStatus.slice(0, 3)} (${ms(sigterm.drainingMs)})`, sigterm.healthDraining);
     add("SIGTERM", "new request at once", "503 server_shutting_down, Connection: close", sigterm.newRequestStatus, sigterm.newRequestRefused);
     add("SIGTERM", "running streams finished", `${sigterm.running}`, sigterm.runningCompleted, sigterm.running > 0 && sigterm.runningCompleted === sigterm.running);
     add("SIGTERM", "queued requests refused with 503", `${sigterm.queued}`, sigterm.queuedRefused, sigterm.queuedRefused === sigterm.queued);

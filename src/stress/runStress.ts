@@ -21,14 +21,17 @@ export interface StressOptions {
   apiKey: string;
   /** The id the demo model answers to. */
   model: string;
-  /** The server's --shutdown-grace in seconds (its default when the flag is not passed). */
+  /** The server's --shutdown-grace in seconds. */
   graceSeconds: number;
   onProgress?: (what: string) => void;
 }
 
 /** The settings of the server under test: the demo model, small limits, so overload and queueing happen at once. */
-export function stressServerArgs(options: Pick<StressOptions, "parallel" | "maxQueue" | "apiKey">): string[] {
-  return ["--demo", "--parallel", String(options.parallel), "--max-queue", String(options.maxQueue), "--api-key", options.apiKey];
+export function stressServerArgs(options: Pick<StressOptions, "parallel" | "maxQueue" | "apiKey" | "graceSeconds">): string[] {
+  return [
+    ...["--demo", "--parallel", String(options.parallel), "--max-queue", String(options.maxQueue)],
+    ...["--api-key", options.apiKey, "--shutdown-grace", String(options.graceSeconds)],
+  ];
 }
 
 /** A seeded source of [0, 1) for the cut points (mulberry32), so a run's cuts can be replayed. */
@@ -88,7 +91,7 @@ export async function runStress(
     }
     if (options.rounds > 0) {
       await step("slow clients", async () => {
-        result.slowClients = await slowClientsScenario(supervisor.origin, { key, model, rounds: options.rounds, tokens: 128, stalledTokens: 2048 });
+        result.slowClients = await slowClientsScenario(supervisor.server, { key, model, rounds: options.rounds, tokens: 128, stalledTokens: 512 });
       });
     }
     result.memory.pidAfter = supervisor.server.pid;

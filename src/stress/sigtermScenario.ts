@@ -17,9 +17,13 @@ export interface SigtermOptions {
 }
 
 export interface SigtermResult {
-  /** /health right after the signal: its status and body (expected 503 {"status":"draining"}). */
+  /**
+   * /health after the signal (polled until it says draining, for at most DRAINING_WITHIN_MS: the signal reaches the
+   * process asynchronously): its last status and body (expected 503 {"status":"draining"}), and when it said so.
+   */
   healthStatus: string;
   healthDraining: boolean;
+  drainingMs: number;
   /** A new request right after the signal (expected 503 server_shutting_down with Connection: close). */
   newRequestStatus: string;
   newRequestRefused: boolean;
@@ -38,6 +42,9 @@ export interface SigtermResult {
   /** ms from the signal to the process's exit (NaN: it did not exit in time and was killed). */
   exitMs: number;
 }
+
+/** How soon after the signal /health must say "draining". */
+const DRAINING_WITHIN_MS = 1_000;
 
 function refusedAsShuttingDown(answer: StreamResult): boolean {
   if (answer.outcome === "answered") return answer.status === 503;
@@ -73,16 +80,18 @@ export async function sigtermScenario(server: StressServer, options: SigtermOpti
   await server.waitForHealth((h) => streaming >= options.parallel && h.queued >= 1, 10_000);
   const signalledAt = performance.now();
   server.signal("SIGTERM");
-  const [health, fresh] = await Promise.all([
-    httpExchange({ method: "GET", url: `${server.origin}/health`, headers: {}, timeoutMs: 2_000 }),
-    httpExchange({
-      method: "POST",
-      url: `${server.origin}/v1/completions`,
-      headers: { ...headers, "Content-Type": "application/json" },
-      body: Buffer.from(JSON.stringify({ model: options.model, prompt: "Hi", max_tokens: 4 })),
-      timeoutMs: 2_000,
-    }),
-  ]);
+  let health = await httpExchange({ method: "GET", url: `${server.origin}/health`, headers: {}, timeoutMs: 2_000 });
+  while (health.status === 200 && performance.now() - signalledAt < DRAINING_WITHIN_MS) {
+    health = await httpExchange({ method: "GET", url: `${server.origin}/health`, headers: {}, timeoutMs: 2_000 });
+  }
+  const drainingMs = performance.now() - signalledAt;
+  const fresh = await httpExchange({
+    method: "POST",
+    url: `${server.origin}/v1/completions`,
+    headers: { ...headers, "Content-Type": "application/json" },
+    body: Buffer.from(JSON.stringify({ model: options.model, prompt: "Hi", max_tokens: 4 })),
+    timeoutMs: 2_000,
+  });
   const exited = await server.waitForExit(graceMs + 15_000);
   const exitMs = exited ? performance.now() - signalledAt : NaN;
   if (!exited) await server.kill();
@@ -92,6 +101,7 @@ export async function sigtermScenario(server: StressServer, options: SigtermOpti
   const result: SigtermResult = {
     healthStatus: health.status !== undefined ? `${health.status} ${healthBody.slice(0, 100)}` : health.outcome,
     healthDraining: health.status === 503 && /"status":\s*"draining"/.test(healthBody),
+    drainingMs,
     newRequestStatus: fresh.status !== undefined ? `${fresh.status} ${freshBody.slice(0, 160)}` : fresh.outcome,
     newRequestRefused: fresh.status === 503 && freshBody.includes("server_shutting_down") && fresh.headers?.connection === "close",
     running: 0,

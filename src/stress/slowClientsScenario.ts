@@ -1,6 +1,7 @@
 import { percentile } from "../bench/percentile.js";
 import { slowloris, stalledReader } from "./slowClients.js";
 import { streamedCompletion, textEvents } from "./streamBodies.js";
+import type { StressServer } from "./StressServer.js";
 import { streamExchange } from "./streamExchange.js";
 
 export interface SlowClientsOptions {
@@ -10,7 +11,11 @@ export interface SlowClientsOptions {
   rounds: number;
   /** Tokens per measured stream. */
   tokens: number;
-  /** Tokens the stalled reader asks for: more than its socket buffers hold. */
+  /**
+   * Tokens the stalled reader asks for. Its whole output fits its socket's buffers (Linux lets a loopback socket
+   * take ~4 MiB), so the server generates it all; the measurement starts once it has, so that it measures what the
+   * stalled connection itself costs the others, not one more stream in the batch.
+   */
   stalledTokens: number;
 }
 
@@ -22,6 +27,12 @@ export interface SlowClientsResult {
   ratio: number;
   /** Measured streams that did not end with `data: [DONE]`. */
   failedStreams: number;
+  /**
+   * Rounds in which the stalled reader's request had finished generating (its output unread in its socket) before
+   * the measurement, and the longest that took.
+   */
+  stalledDone: number;
+  stalledDoneMs: number;
   /** Slow clients the server closed during their round. */
   slowlorisClosedByServer: number;
   stalledClosedByServer: number;
@@ -43,9 +54,10 @@ async function decodeRate(origin: string, options: SlowClientsOptions): Promise<
 
 /**
  * Normal streams' decode speed with and without a slowloris connection and a client that stopped reading its
- * stream, in adjacent pairs.
+ * stream, in adjacent pairs; the second measurement starts once the stalled reader's request has been generated.
  */
-export async function slowClientsScenario(origin: string, options: SlowClientsOptions): Promise<SlowClientsResult> {
+export async function slowClientsScenario(server: StressServer, options: SlowClientsOptions): Promise<SlowClientsResult> {
+  const origin = server.origin;
   const idle: number[] = [];
   const loaded: number[] = [];
   const ratios: number[] = [];
@@ -54,6 +66,8 @@ export async function slowClientsScenario(origin: string, options: SlowClientsOp
     loadedTokensPerSecond: NaN,
     ratio: NaN,
     failedStreams: 0,
+    stalledDone: 0,
+    stalledDoneMs: 0,
     slowlorisClosedByServer: 0,
     stalledClosedByServer: 0,
   };
@@ -61,6 +75,9 @@ export async function slowClientsScenario(origin: string, options: SlowClientsOp
     const alone = await decodeRate(origin, options);
     const loris = slowloris(origin, 200);
     const stalled = await stalledReader(origin, { Authorization: `Bearer ${options.key}` }, streamedCompletion(options.model, options.stalledTokens), 30_000);
+    const done = await server.waitForHealth((health) => health.slots.busy === 0, 30_000);
+    if (done.met) result.stalledDone++;
+    result.stalledDoneMs = Math.max(result.stalledDoneMs, done.ms);
     const alongside = await decodeRate(origin, options);
     if (loris.close().closedByServer) result.slowlorisClosedByServer++;
     if (stalled.close().closedByServer) result.stalledClosedByServer++;

@@ -97,3 +97,17 @@ test("a prompt that fits the chunk is finished in the step, with its first sampl
     [{ id: 0, kind: "prefill", tokens: 256, final: true }],
   );
 });
+
+test("planStep: a backlogged slot (its client stopped reading) decodes only in a step that has nothing else", () => {
+  const slots = [
+    { id: 0, phase: "decode" as const, remaining: 0, admitted: 1, backlogged: true },
+    { id: 1, phase: "decode" as const, remaining: 0, admitted: 2 },
+  ];
+  assert.deepEqual(planStep(slots, 64), [{ id: 1, kind: "decode" }]);
+  assert.deepEqual(planStep([slots[0]!, { id: 2, phase: "prefill", remaining: 10, admitted: 3 }], 64), [{ id: 2, kind: "prefill", tokens: 10, final: true }]);
+  // nothing else to do: the backlogged ones go on, so they end and free their slots
+  assert.deepEqual(planStep([slots[0]!, { ...slots[1]!, id: 3, backlogged: true }], 64), [
+    { id: 0, kind: "decode" },
+    { id: 3, kind: "decode" },
+  ]);
+});
