@@ -13,6 +13,7 @@ import { apiErrorOf } from "../src/serving/apiErrorOf.js";
 import { synthesizeLlamaModel } from "../src/gguf/synthesizeLlamaModel.js";
 import { assertOpenAiShape } from "./helpers/assertOpenAiShape.js";
 import { MODEL_ID, postJson, startTestServer, tinyModelPath, type TestServer } from "./helpers/testServer.js";
+import { waitUntil } from "./helpers/waitUntil.js";
 
 const norm = (vector: readonly number[]): number => Math.hypot(...vector);
 
@@ -151,7 +152,7 @@ describe("embeddings between the decode steps", () => {
         }
         throw new Error("no done event");
       })();
-      while (engine.stats().slots.decode === 0) await new Promise((resolve) => setImmediate(resolve));
+      await waitUntil(() => engine.stats().slots.decode > 0, "a slot decodes");
       const before = engine.stats().counters.embeddingTokens;
       const input = longInput();
       const { vectors } = await engine.embed(embedder, [input]);
@@ -189,7 +190,7 @@ describe("embeddings between the decode steps", () => {
     assert.ok((await second) instanceof AbortedError);
     assert.equal(engine.stats().queued, queued - 1, "the waiting request left the queue at once");
     const before = engine.stats().counters.embeddingTokens;
-    while (engine.stats().counters.embeddingTokens === before) await new Promise((resolve) => setImmediate(resolve));
+    await waitUntil(() => engine.stats().counters.embeddingTokens !== before, "the input is being evaluated");
     running.abort(new RequestTimeoutError(1000));
     const outcome = await first;
     assert.ok(outcome instanceof AbortedError);

@@ -8,7 +8,9 @@ import type { GenerationEvent, SamplingParams, StepRecord } from "../src/engine/
 import { apiErrorOf } from "../src/serving/apiErrorOf.js";
 import { EngineFailureError, ShuttingDownError } from "../src/engine/engineErrors.js";
 import { generateChoices } from "../src/serving/generateChoices.js";
+import { jsonObjectGrammar } from "../src/grammar/jsonSchemaGrammar.js";
 import { FaultySequences } from "./helpers/faultySequences.js";
+import { waitUntil } from "./helpers/waitUntil.js";
 import { tinyModelPath } from "./helpers/testServer.js";
 
 const words = (n: number, seed: number): string =>
@@ -93,7 +95,7 @@ describe("the scheduler", () => {
         collect(engine.generate({ promptTokens: engine.promptTokens(words(10, seed), false), maxTokens: 400, sampling, stop: [] })),
       );
       // the long prompt arrives once both streams decode
-      while (!(steps.at(-1)?.decode.length === 2)) await new Promise((resolve) => setImmediate(resolve));
+      await waitUntil(() => steps.at(-1)?.decode.length === 2, "both streams decode");
       const longPrompt = engine.promptTokens(words(900, 9), false);
       const arrival = steps.length;
       const long = await collect(engine.generate({ promptTokens: longPrompt, maxTokens: 2, sampling, stop: [] }));
@@ -122,11 +124,7 @@ describe("the scheduler", () => {
       // one event read, then no more: its output piles up unread, as behind a client that stopped reading
       const stalled = engine.generate({ promptTokens: engine.promptTokens(words(6, 3), false), maxTokens: 1500, sampling, stop: [] })[Symbol.asyncIterator]();
       await stalled.next();
-      const deadline = Date.now() + 20_000;
-      while (engine.stats().slots.backlogged === 0) {
-        assert.ok(Date.now() < deadline, "the unread request never became backlogged");
-        await new Promise((resolve) => setImmediate(resolve));
-      }
+      await waitUntil(() => engine.stats().slots.backlogged === 1, "the unread request is backlogged");
       const from = steps.length;
       const reading = await collect(engine.generate({ promptTokens: engine.promptTokens(words(6, 5), false), maxTokens: 200, sampling, stop: [] }));
       const during = steps.slice(from);
@@ -144,6 +142,30 @@ describe("the scheduler", () => {
     }
   });
 
+  test("a backlogged request still decodes while others wait for a slot: it ends and frees its slot", async () => {
+    const steps: Array<StepRecord & { queued: number }> = [];
+    const stop = engine.observeSteps((step) => steps.push({ ...step, queued: engine.stats().queued }));
+    try {
+      const stalled = engine.generate({ promptTokens: engine.promptTokens(words(6, 7), false), maxTokens: 600, sampling, stop: [] })[Symbol.asyncIterator]();
+      await stalled.next();
+      await waitUntil(() => engine.stats().slots.backlogged === 1, "the unread request is backlogged");
+      // the two other slots taken by long readers, and one more request waiting for a slot
+      const readers = [8, 9].map((seed) => collect(engine.generate({ promptTokens: engine.promptTokens(words(6, seed), false), maxTokens: 300, sampling, stop: [] })));
+      await waitUntil(() => engine.stats().slots.decode === 3, "three slots decode");
+      const waiting = collect(engine.generate({ promptTokens: engine.promptTokens(words(6, 10), false), maxTokens: 2, sampling, stop: [] }));
+      await waitUntil(() => engine.stats().queued === 1, "a request waits");
+      // (the step under way when it arrived was planned before)
+      const from = steps.length + 1;
+      await Promise.all([...readers, waiting]);
+      const whileWaiting = steps.slice(from).filter((step) => step.queued > 0 && step.prefill.length === 0);
+      assert.ok(whileWaiting.length > 0);
+      assert.ok(whileWaiting.every((step) => step.decode.length === 3), "the backlogged slot decodes in every step while a request waits");
+      for (let next = await stalled.next(); !next.done; next = await stalled.next()) void next;
+    } finally {
+      stop();
+    }
+  });
+
   test("a prefix held by a busy slot is copied, not recomputed, and reported as cached", async () => {
     const system = words(200, 4);
     const holder = new AbortController();
@@ -155,7 +177,7 @@ describe("the scheduler", () => {
         holder.signal,
       );
       const firstDone = collect(first).catch((error: Error) => error);
-      while (!(engine.stats().slots.decode === 1)) await new Promise((resolve) => setImmediate(resolve));
+      await waitUntil(() => engine.stats().slots.decode === 1, "one slot decodes");
       const before = engine.stats().counters;
       const secondPrompt = engine.promptTokens(`${system} second question`, false);
       const second = await collect(engine.generate({ promptTokens: secondPrompt, maxTokens: 3, sampling, stop: [] }));
@@ -274,9 +296,9 @@ describe("shutdown", () => {
     const engine = await Engine.load({ modelPath: tinyModelPath(), parallel: 1, threads: 1, contextSize: 1024 });
     const request = { promptTokens: engine.promptTokens(words(5, 1), false), maxTokens: 900, sampling, stop: [] };
     const running = collect(engine.generate(request)).catch((error: unknown) => apiErrorOf(error));
-    while (engine.stats().slots.decode === 0) await new Promise((resolve) => setImmediate(resolve));
+    await waitUntil(() => engine.stats().slots.decode > 0, "a slot decodes");
     const queued = collect(engine.generate(request)).catch((error: unknown) => apiErrorOf(error));
-    while (engine.stats().queued === 0) await new Promise((resolve) => setImmediate(resolve));
+    await waitUntil(() => engine.stats().queued > 0, "a request waits");
     const disposed = engine.dispose();
     for (const outcome of [await running, await queued]) {
       assert.equal((outcome as { status?: number }).status, 503);
@@ -307,7 +329,7 @@ describe("fault isolation", () => {
   test("a decode that fails ends only its own request; the other stream finishes, and the failed slot is not reused as a prefix", async () => {
     const failing = collect(engine.generate(request(1, 1000))).catch((error: unknown) => error);
     const other = collect(engine.generate(request(2, 600)));
-    while (engine.stats().slots.decode < 2) await new Promise((resolve) => setImmediate(resolve));
+    await waitUntil(() => engine.stats().slots.decode >= 2, "two slots decode");
     faults.failNext(0, "decode");
     assert.match(failure(await failing), /injected decode fault on slot 0/);
     // while the other stream holds slot 1, the failed slot is the one free: it may hold cells of an evaluation that
@@ -322,7 +344,7 @@ describe("fault isolation", () => {
 
   test("a prompt chunk that fails ends only its request while a stream decodes", async () => {
     const stream = collect(engine.generate(request(3, 300)));
-    while (engine.stats().slots.decode < 1) await new Promise((resolve) => setImmediate(resolve));
+    await waitUntil(() => engine.stats().slots.decode >= 1, "a slot decodes");
     // only the long prompt evaluates prompt chunks: the stream's slot just decodes
     faults.failNext(0, "prefill");
     faults.failNext(1, "prefill");
@@ -334,9 +356,24 @@ describe("fault isolation", () => {
     assert.equal(engine.stats().slots.busy, 0);
   });
 
+  test("a structured output the closer cannot complete is no engine failure: it goes on under its grammar and ends as it is", async () => {
+    let calls = 0;
+    const closer = (): string => {
+      calls++;
+      throw new Error("nested deeper than the closer follows");
+    };
+    const done = await collect(
+      engine.generate({ promptTokens: engine.promptTokens(words(5, 2), false), maxTokens: 20, sampling, stop: [], structured: { grammar: jsonObjectGrammar(), close: closer } }),
+    );
+    assert.equal(done.finishReason, "length");
+    assert.equal(done.usage.completionTokens, 20);
+    assert.equal(calls, 1, "the closer is not asked again");
+    assert.equal(engine.stats().slots.busy, 0);
+  });
+
   test("a fault in the loop's own code fails the requests it was running, not those waiting, and leaves the engine usable", async () => {
     const running = [7, 8].map((seed) => collect(engine.generate(request(seed, 1000))).catch((error: unknown) => error));
-    while (engine.stats().slots.decode < 2) await new Promise((resolve) => setImmediate(resolve));
+    await waitUntil(() => engine.stats().slots.decode >= 2, "two slots decode");
     const waiting = collect(engine.generate(request(9, 3)));
     let thrown = false;
     const stop = engine.observeSteps(() => {
@@ -369,7 +406,7 @@ describe("drain and queue wait", () => {
     const stop = engine.observeSteps((step) => steps.push(step));
     try {
       const first = collect(engine.generate({ promptTokens: engine.promptTokens(words(5, 1), false), maxTokens: 40, sampling, stop: [] }));
-      while (engine.stats().slots.decode === 0) await new Promise((resolve) => setImmediate(resolve));
+      await waitUntil(() => engine.stats().slots.decode > 0, "a slot decodes");
       const queuedAt = steps.length;
       const second = await collect(engine.generate({ promptTokens: engine.promptTokens(words(5, 2), false), maxTokens: 2, sampling, stop: [] }));
       const firstDone = await first;
@@ -393,12 +430,24 @@ describe("drain and queue wait", () => {
     }
   });
 
+  test("/health's queued counts requests, as --max-queue does: a running request's later choices are not counted", async () => {
+    const choices = (async () => {
+      for await (const event of generateChoices(engine, [{ promptTokens: engine.promptTokens(words(5, 4), false), maxTokens: 30, sampling, stop: [] }], 3)) void event;
+    })();
+    await waitUntil(() => engine.stats().slots.decode > 0, "the first choice decodes");
+    assert.equal(engine.stats().queued, 0, "its two other choices wait for the slot, but the request runs");
+    const other = collect(engine.generate({ promptTokens: engine.promptTokens(words(5, 6), false), maxTokens: 2, sampling, stop: [] }));
+    await waitUntil(() => engine.stats().queued === 1, "the other request is counted");
+    await choices;
+    await other;
+  });
+
   test("drain refuses new requests and the queued ones, lets the running one finish, and resolves once it has", async () => {
     const generatedBefore = engine.stats().counters.generatedTokens;
     const running = collect(engine.generate({ promptTokens: engine.promptTokens(words(5, 1), false), maxTokens: 60, sampling, stop: [] }));
-    while (engine.stats().slots.decode === 0) await new Promise((resolve) => setImmediate(resolve));
+    await waitUntil(() => engine.stats().slots.decode > 0, "a slot decodes");
     const queued = collect(engine.generate({ promptTokens: engine.promptTokens(words(5, 2), false), maxTokens: 2, sampling, stop: [] })).catch((error: unknown) => error);
-    while (engine.stats().queued === 0) await new Promise((resolve) => setImmediate(resolve));
+    await waitUntil(() => engine.stats().queued > 0, "a request waits");
     const drained = engine.drain().then(() => engine.stats());
     assert.ok((await queued) instanceof ShuttingDownError);
     await assert.rejects(collect(engine.generate({ promptTokens: engine.promptTokens(words(5, 3), false), maxTokens: 2, sampling, stop: [] })), ShuttingDownError);

@@ -89,7 +89,6 @@ test("slow clients: a slowloris and a reader that stopped reading leave normal s
   assert.equal(result.failedStreams, 0);
   assert.equal(result.stalledDone, 1, "the stalled reader's output is generated although nobody reads it");
   // the speed ratio is `npm run stress`'s figure: a timed assertion here would fail on a busy machine
-  assert.ok(Number.isFinite(result.ratio));
   assert.ok((await supervisor.server.waitForHealth((h) => h.slots.busy === 0 && h.queued === 0, 15_000)).met, "the stalled reader's slot is freed once it leaves");
 });
 

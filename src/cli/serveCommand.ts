@@ -236,14 +236,15 @@ export async function serveCommand(args: string[]): Promise<number> {
     {
       stopAdmitting: () => void (draining = true),
       drain: () => engine.drain(),
-      // ends what still runs with 503 (an error event in a started stream), then frees the model
-      abortRunning: () => engine.dispose(),
+      // ends what still runs with 503 (an error event in a started stream)
+      abortRunning: () => engine.close(),
       closeConnections: () => server.close(FLUSH_MS),
     },
     shutdownGrace * 1000,
   );
   if (!drained) console.error(`the grace period of ${shutdownGrace} s is over: the requests still running were ended with 503`);
   logFile?.end();
+  await engine.dispose();
   await embedder?.dispose();
   await guard?.dispose();
   return 0;

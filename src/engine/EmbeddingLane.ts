@@ -44,10 +44,6 @@ export class EmbeddingLane {
     this.queue.push([job], job.signal, (this.current ? 0 : 1) - this.queue.length);
   }
 
-  get busy(): boolean {
-    return this.current !== undefined;
-  }
-
   /** Between steps: ends the running request when cancelled (or with `closing`), then takes the next one. */
   settle(clock: () => number, closing: EngineError | undefined): void {
     const job = this.current?.job;

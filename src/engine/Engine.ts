@@ -237,7 +237,7 @@ export class Engine {
 
   /**
    * Stops taking requests (they get ShuttingDownError, as do those still waiting for a slot), lets the running
-   * ones finish, and resolves once none runs. `dispose()` still ends everything at once.
+   * ones finish, and resolves once none runs. `close()` ends everything at once.
    */
   drain(): Promise<void> {
     return this.scheduler.drain();
@@ -250,6 +250,14 @@ export class Engine {
   embedder(): Promise<Embedder> {
     this.embeddings ??= Embedder.forModel(this.model, this.info.path, { contextSize: this.info.contextSize, threads: this.threads });
     return this.embeddings;
+  }
+
+  /**
+   * Ends every queued and running request with ShuttingDownError and refuses new ones; the model stays loaded, so
+   * that requests still being read (tokenized) get that error too, not a failure of a freed model.
+   */
+  close(): Promise<void> {
+    return this.scheduler.close();
   }
 
   async dispose(): Promise<void> {

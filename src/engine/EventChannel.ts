@@ -1,7 +1,7 @@
 /**
  * A one-consumer async queue: the producer pushes without ever waiting, the consumer iterates at its own pace.
- * It decouples the decode loop from how fast each client reads; what it holds is bounded by the request's
- * completion budget.
+ * It decouples the decode loop from how fast each client reads (what it holds is bounded by the request's
+ * completion budget); how far behind the consumer is (`backlog`) tells the scheduler when a client stopped reading.
  */
 export class EventChannel<T> implements AsyncIterable<T> {
   private readonly items: T[] = [];

@@ -39,6 +39,8 @@ export class JobOutput {
   /** The decoded text so far (structured outputs only), and the text that closed it when the tokens ran out. */
   private text = "";
   private closing = "";
+  /** The closer failed on this text (deeper than it follows): it is not asked again. */
+  private unclosable = false;
   /** The generated tokens' logprobs, released with their text (when the job asks for logprobs). */
   private readonly logprobs: TokenReleaseQueue<TokenLogprob> | undefined;
   /** The prompt tokens' logprobs so far, and the decoder of the prompt text their offsets count (prompt logprobs). */
@@ -120,7 +122,16 @@ export class JobOutput {
    */
   private closeIfOutOfTokens(piece: string): FinishReason | undefined {
     this.text += piece;
-    const closing = this.job.close!(this.text);
+    if (this.unclosable) return this.completionTokens >= this.job.maxTokens ? "length" : undefined;
+    let closing: string;
+    try {
+      closing = this.job.close!(this.text);
+    } catch {
+      // a text the closer cannot complete (nested deeper than it follows): the output goes on under its grammar and,
+      // if its tokens run out, ends as it is, like any other
+      this.unclosable = true;
+      return this.completionTokens >= this.job.maxTokens ? "length" : undefined;
+    }
     // whole already: the grammar lets only end of sequence follow
     if (closing === "") return this.completionTokens >= this.job.maxTokens ? "length" : undefined;
     const remaining = this.job.maxTokens - this.completionTokens;

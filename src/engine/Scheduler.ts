@@ -145,7 +145,8 @@ export class Scheduler {
     const backlogged = this.slots.filter((slot) => this.backlogged(slot)).length;
     return {
       slots: { total: this.slots.length, idle, busy: this.slots.length - idle, prefill: count("prefill"), decode: count("decode"), backlogged },
-      queued: this.queue.length + this.embeddings.queue.length,
+      // requests, as --max-queue counts them: a running request's later choices waiting for a slot are not counted
+      queued: this.queue.waitingRequests + this.embeddings.queue.waitingRequests,
       counters: { ...this.counters },
     };
   }
@@ -164,7 +165,8 @@ export class Scheduler {
   private wake(): void {
     this.loop ??= this.runGuarded().then(() => {
       this.loop = undefined;
-      if (this.queue.length > 0 || this.embeddings.queue.length > 0) this.wake();
+      // from a fresh event-loop turn: whatever the loop left waiting, this never becomes a chain of microtasks
+      if (this.queue.length > 0 || this.embeddings.queue.length > 0) setImmediate(() => this.wake());
     });
   }
 
@@ -200,7 +202,8 @@ export class Scheduler {
         phase: slot.phase === "decode" ? "decode" : "prefill",
         remaining: slot.running!.job.prompt.length - slot.running!.evaluated,
         admitted: slot.running!.admitted,
-        backlogged: this.backlogged(slot),
+        // a slot that others wait for is never held back: the request would keep it and never end
+        backlogged: this.queue.length === 0 && this.backlogged(slot),
       }));
       const plan = planStep(lane ? [...views, lane] : views, this.options.prefillChunk);
       const started = performance.now();
@@ -276,6 +279,13 @@ export class Scheduler {
     while (this.slots.some((slot) => slot.phase === "idle")) {
       const job = this.queue.take((waiting) => waiting.after === undefined || this.promptsReady.has(waiting.after));
       if (job === undefined) return;
+      let output: JobOutput;
+      try {
+        output = new JobOutput(this.model, this.pieces, job, (text, logprobs) => this.outbox.push({ events: job.events, text, logprobs }));
+      } catch (error) {
+        job.events.fail(new EngineFailureError(error));
+        continue;
+      }
       // a tainted slot's cells are nobody's prefix
       const views = this.slots.map((slot) => ({ phase: slot.phase, cachedTokens: slot.tainted ? [] : slot.sequence.contextTokens, lastUsed: slot.lastUsed }));
       const choice = pickSlot(views, job.prompt, this.options.minCopyTokens)!;
@@ -283,7 +293,6 @@ export class Scheduler {
       slot.phase = nextPhase(slot.phase, "admit");
       slot.lastUsed = ++this.clock;
       this.counters.requests++;
-      const output = new JobOutput(this.model, this.pieces, job, (text, logprobs) => this.outbox.push({ events: job.events, text, logprobs }));
       const running: Running = { job, admitted: slot.lastUsed, evaluated: 0, cachedTokens: 0, queueMs: performance.now() - job.submitted, output, tokens: undefined };
       slot.running = running;
       try {

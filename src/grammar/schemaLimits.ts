@@ -26,6 +26,4 @@ export const SCHEMA_LIMITS = {
   repetitionsTotal: 20_000,
   /** Characters of the smallest value a schema accepts (the longest text a closing can append). */
   smallestValueChars: 65_536,
-  /** Text positions the closing of one output may examine, per schema node: a hostile schema cannot make it exponential. */
-  closingSteps: 2_000_000,
 } as const;

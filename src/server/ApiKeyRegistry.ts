@@ -28,8 +28,8 @@ export class ApiKeyRegistry {
     this.known = entries.map((entry) => {
       const previous = this.limiters.get(entry.name);
       const same = previous && previous.entry.rpm === entry.rpm && previous.entry.tpm === entry.tpm;
-      const limiter = same ? previous : new KeyLimiter({ name: entry.name, ...(entry.rpm ? { rpm: entry.rpm } : {}), ...(entry.tpm ? { tpm: entry.tpm } : {}) }, this.clock);
-      if (previous && !same) Object.assign(limiter.counters, previous.counters);
+      const limits = { name: entry.name, ...(entry.rpm ? { rpm: entry.rpm } : {}), ...(entry.tpm ? { tpm: entry.tpm } : {}) };
+      const limiter = same ? previous : new KeyLimiter(limits, this.clock, previous?.counters);
       this.limiters.set(entry.name, limiter);
       return { digest: digest(entry.key), limiter };
     });

@@ -1,4 +1,4 @@
-import type { GenerationUsage } from "../engine/types.js";
+import type { GenerationOutcome } from "../serving/GenerationObserver.js";
 import { goDuration } from "./goDuration.js";
 import type { ApiKeyEntry } from "./parseApiKeys.js";
 import { RateLimitExceededError } from "./RateLimitExceededError.js";
@@ -20,13 +20,14 @@ export interface KeyCounters {
  * clock is passed in.
  */
 export class KeyLimiter {
-  readonly counters: KeyCounters = { requests: 0, rateLimited: 0, promptTokens: 0, completionTokens: 0 };
   private readonly requests: TokenBucket | undefined;
   private readonly tokens: TokenBucket | undefined;
 
   constructor(
     readonly entry: Omit<ApiKeyEntry, "key">,
     private readonly clock: () => number,
+    /** The counters to add to: a key whose limits change on reload keeps its predecessor's, shared with the requests still running under it. */
+    readonly counters: KeyCounters = { requests: 0, rateLimited: 0, promptTokens: 0, completionTokens: 0 },
   ) {
     const now = clock();
     this.requests = entry.rpm === undefined ? undefined : new TokenBucket(entry.rpm, MINUTE_MS, now);
@@ -51,7 +52,7 @@ export class KeyLimiter {
   }
 
   /** Settles a reservation of `reserved` tokens to the `usage` it had. */
-  settleTokens(reserved: number, usage: GenerationUsage): void {
+  settleTokens(reserved: number, usage: GenerationOutcome["usage"]): void {
     this.counters.promptTokens += usage.promptTokens;
     this.counters.completionTokens += usage.completionTokens;
     this.tokens?.adjust(this.clock(), reserved - usage.promptTokens - usage.completionTokens);
