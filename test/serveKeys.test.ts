@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
+import http from "node:http";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
@@ -121,3 +122,26 @@ for (const [what, args, message] of badStarts) {
     assert.doesNotMatch(stderr.output(), /loading|\n\s+at /);
   });
 }
+
+test("a refusal answered before the body is read (a wrong key on a 4 MB body) reaches the client: the body is read first, never a reset", async () => {
+  const child = spawn(process.execPath, [bin, "serve", "--demo", "--port", "0", "--api-key", "sk-right"], { stdio: ["ignore", "pipe", "pipe"] });
+  try {
+    const url = new URL((await watch(child).waitFor(/ready at (http:\/\/\S+)\/v1 /))[1]!);
+    const payload = Buffer.from(JSON.stringify({ model: "m", messages: [{ role: "user", content: "x".repeat(4 * 1024 * 1024) }] }));
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const status = await new Promise<number>((resolve, reject) => {
+        const headers = { "Content-Type": "application/json", "Content-Length": payload.length, Authorization: "Bearer wrong" };
+        const request = http.request({ host: url.hostname, port: url.port, method: "POST", path: "/v1/chat/completions", agent: false, headers }, (response) => {
+          response.resume();
+          response.on("end", () => resolve(response.statusCode!));
+        });
+        // EPIPE or ECONNRESET: the server closed the connection while the body was still being sent
+        request.on("error", reject);
+        request.end(payload);
+      });
+      assert.equal(status, 401);
+    }
+  } finally {
+    child.kill("SIGKILL");
+  }
+});

@@ -28,6 +28,7 @@ import { TokenizerService } from "../serving/TokenizerService.js";
 import { AccessRecord } from "./AccessRecord.js";
 import type { ApiKeyRegistry } from "./ApiKeyRegistry.js";
 import type { KeyLimiter } from "./KeyLimiter.js";
+import { discardBody } from "./discardBody.js";
 import { prometheusMetrics } from "./prometheusMetrics.js";
 import { requestId } from "./requestId.js";
 import { sseResponse } from "./sseResponse.js";
@@ -59,6 +60,8 @@ export interface AppOptions {
 }
 
 const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
+/** How long an error answered before the body was read waits for the rest of it (see discardBody). */
+const DISCARD_BODY_MS = 2_000;
 
 /** What the middleware leaves for the handlers: the request's log record and the key it came with. */
 type Env = { Variables: { record: AccessRecord; key: KeyLimiter | undefined } };
@@ -116,8 +119,9 @@ export function createApp(options: AppOptions): Hono<Env> {
     const origins = options.corsOrigins;
     app.use(cors({ origin: origins.includes("*") ? "*" : [...origins], exposeHeaders: EXPOSED_HEADERS, maxAge: 600 }));
   }
-  app.onError((error, c) => {
+  app.onError(async (error, c) => {
     const apiError = toApiError(error);
+    await discardBody(c.req.raw, limit, DISCARD_BODY_MS);
     return c.json(apiError.toJSON(), apiError.status as 400, apiError.headers);
   });
   app.notFound((c) => {
