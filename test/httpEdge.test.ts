@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:https";
 import os from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { after, before, test } from "node:test";
 import OpenAI from "openai";
 import { MODEL_ID, startTestServer, type TestServer } from "./helpers/testServer.js";
 
+const execFileAsync = promisify(execFile);
 const KEY = "sk-edge";
 const dir = mkdtempSync(join(os.tmpdir(), "hermes-edge-"));
 let cors: TestServer;
@@ -82,4 +84,21 @@ test("HTTPS with --tls-cert/--tls-key: a client trusting the certificate gets it
   assert.equal(response.body.choices?.length, 1);
   // the official client, whose fetch trusts only the system's CAs, fails the handshake: the server is not plain HTTP
   await assert.rejects(https.client("/v1", KEY).models.list(), (error: unknown) => error instanceof OpenAI.APIConnectionError);
+});
+
+test("HTTPS: the official client, in a process told to trust the certificate (NODE_EXTRA_CA_CERTS), streams a completion", async () => {
+  const script = `
+    import OpenAI from "openai";
+    const client = new OpenAI({ baseURL: process.env.BASE_URL, apiKey: process.env.KEY, maxRetries: 0 });
+    const stream = await client.chat.completions.create({ model: process.env.MODEL, messages: [{ role: "user", content: "Hi" }], max_tokens: 3, stream: true });
+    let finish = null;
+    for await (const chunk of stream) finish = chunk.choices[0]?.finish_reason ?? finish;
+    console.log(JSON.stringify({ finish }));
+  `;
+  const { stdout } = await execFileAsync(process.execPath, ["--input-type=module", "-e", script], {
+    cwd: new URL("../..", import.meta.url).pathname,
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, "cert.pem"), BASE_URL: `${https.url}/v1`, KEY, MODEL: MODEL_ID },
+    timeout: 30_000,
+  });
+  assert.match(JSON.parse(stdout.trim()).finish, /^(stop|length)$/);
 });
