@@ -3,10 +3,10 @@ import { after, before, test } from "node:test";
 import { cutsScenario } from "../src/stress/cutsScenario.js";
 import { fuzzScenario } from "../src/stress/fuzzScenario.js";
 import type { Exchange } from "../src/stress/httpExchange.js";
-import { judgeExchange, streamFramingProblem } from "../src/stress/judgeExchange.js";
+import { judgeExchange } from "../src/stress/judgeExchange.js";
 import { judgeStress } from "../src/stress/judgeStress.js";
 import { overloadScenario } from "../src/stress/overloadScenario.js";
-import { stressServerArgs } from "../src/stress/runStress.js";
+import { stressServerArgs } from "../src/stress/stressServerArgs.js";
 import { ServerSupervisor } from "../src/stress/ServerSupervisor.js";
 import { sigtermScenario } from "../src/stress/sigtermScenario.js";
 import { slowClientsScenario } from "../src/stress/slowClientsScenario.js";
@@ -44,7 +44,7 @@ test("an exchange is judged by status, error shape and stream framing", () => {
   assert.equal(judgeExchange("POST", { outcome: "timeout", body: Buffer.alloc(0), totalMs: 1 })?.kind, "timeout");
   assert.equal(judgeExchange("POST", answer(200, 'data: {"a":1}\n\ndata: [DONE]\n\n', "text/event-stream")), undefined);
   assert.equal(judgeExchange("POST", answer(200, 'data: {"a":1}\n\n', "text/event-stream"))?.kind, "stream-framing");
-  assert.match(streamFramingProblem('data: {"error":{"message":"m"}}\n\ndata: [DONE]\n\n')!, /OpenAI's shape/);
+  assert.match(judgeExchange("POST", answer(200, 'data: {"error":{"message":"m"}}\n\ndata: [DONE]\n\n', "text/event-stream"))!.detail, /OpenAI's shape/);
 });
 
 test("the Reliability rows say met or MISSED from the figures", () => {

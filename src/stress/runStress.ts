@@ -4,6 +4,7 @@ import { overloadScenario } from "./overloadScenario.js";
 import { ServerSupervisor } from "./ServerSupervisor.js";
 import { sigtermScenario } from "./sigtermScenario.js";
 import { slowClientsScenario } from "./slowClientsScenario.js";
+import { stressServerArgs } from "./stressServerArgs.js";
 import type { StressReport } from "./StressReport.js";
 
 export interface StressOptions {
@@ -24,14 +25,6 @@ export interface StressOptions {
   /** The server's --shutdown-grace in seconds. */
   graceSeconds: number;
   onProgress?: (what: string) => void;
-}
-
-/** The settings of the server under test: the demo model, small limits, so overload and queueing happen at once. */
-export function stressServerArgs(options: Pick<StressOptions, "parallel" | "maxQueue" | "apiKey" | "graceSeconds">): string[] {
-  return [
-    ...["--demo", "--parallel", String(options.parallel), "--max-queue", String(options.maxQueue)],
-    ...["--api-key", options.apiKey, "--shutdown-grace", String(options.graceSeconds)],
-  ];
 }
 
 /** A seeded source of [0, 1) for the cut points (mulberry32), so a run's cuts can be replayed. */
