@@ -3,10 +3,11 @@ import { after, before, test } from "node:test";
 import { cutsScenario } from "../src/stress/cutsScenario.js";
 import { fuzzScenario } from "../src/stress/fuzzScenario.js";
 import type { Exchange } from "../src/stress/httpExchange.js";
-import { judgeExchange, streamFramingProblem } from "../src/stress/judgeExchange.js";
+import { judgeExchange } from "../src/stress/judgeExchange.js";
 import { judgeStress } from "../src/stress/judgeStress.js";
 import { overloadScenario } from "../src/stress/overloadScenario.js";
-import { stressServerArgs } from "../src/stress/runStress.js";
+import { runStress } from "../src/stress/runStress.js";
+import { stressServerArgs } from "../src/stress/stressServerArgs.js";
 import { ServerSupervisor } from "../src/stress/ServerSupervisor.js";
 import { sigtermScenario } from "../src/stress/sigtermScenario.js";
 import { slowClientsScenario } from "../src/stress/slowClientsScenario.js";
@@ -44,12 +45,12 @@ test("an exchange is judged by status, error shape and stream framing", () => {
   assert.equal(judgeExchange("POST", { outcome: "timeout", body: Buffer.alloc(0), totalMs: 1 })?.kind, "timeout");
   assert.equal(judgeExchange("POST", answer(200, 'data: {"a":1}\n\ndata: [DONE]\n\n', "text/event-stream")), undefined);
   assert.equal(judgeExchange("POST", answer(200, 'data: {"a":1}\n\n', "text/event-stream"))?.kind, "stream-framing");
-  assert.match(streamFramingProblem('data: {"error":{"message":"m"}}\n\ndata: [DONE]\n\n')!, /OpenAI's shape/);
+  assert.match(judgeExchange("POST", answer(200, 'data: {"error":{"message":"m"}}\n\ndata: [DONE]\n\n', "text/event-stream"))!.detail, /OpenAI's shape/);
 });
 
 test("the Reliability rows say met or MISSED from the figures", () => {
   const report = {
-    memory: { pidBefore: 1, pidAfter: 1, rssBeforeKiB: 1024, rssAfterKiB: 2048 },
+    memory: { pidBefore: 1, pidAfter: 1, rssBeforeKiB: 1024, rssAfterKiB: 2048, afterScenarios: [] },
     restarts: [],
     errors: [],
     overload: { clients: 10, answered: 4, rejected: 6, rejectedWithoutRetryAfter: 0, late: 1, hung: 0, resets: 0, truncated: 0, other: {}, queueWaitP50: 5, queueWaitP99: 9, maxHeadersMs: 1200 },
@@ -58,6 +59,27 @@ test("the Reliability rows say met or MISSED from the figures", () => {
   assert.equal(rows.find((row) => row.figure.startsWith("clients with"))?.met, true);
   assert.equal(rows.find((row) => row.figure.startsWith("answers (headers) later"))?.met, false);
   assert.equal(rows.find((row) => row.scenario === "memory")?.measured, "1 MiB / 2 MiB");
+});
+
+test("the memory rows give the RSS after each scenario, its growth on the same process, and say a restart", () => {
+  const afterScenarios = [
+    { scenario: "fuzz", pid: 1, restarted: false, rssKiB: 4096 },
+    { scenario: "overload", pid: 2, restarted: true, rssKiB: 1024 },
+    { scenario: "cuts", pid: 2, restarted: false, rssKiB: 3072 },
+    { scenario: "slow clients", pid: 2, restarted: false, rssKiB: 2048 },
+  ];
+  const report = { memory: { pidBefore: 1, pidAfter: 2, rssBeforeKiB: 1024, rssAfterKiB: 2048, afterScenarios }, restarts: [], errors: [] } as unknown as StressReport;
+  const rows = judgeStress(report).filter((row) => row.scenario === "memory");
+  assert.deepEqual(
+    rows.map((row) => `${row.figure}: ${row.measured}`),
+    [
+      "server RSS before / after the run: 1 MiB / 2 MiB (a restarted process)",
+      "server RSS after fuzz: 4 MiB (+3 MiB)",
+      "server RSS after overload: 1 MiB (a restarted process, pid 2)",
+      "server RSS after cuts: 3 MiB (+2 MiB)",
+      "server RSS after slow clients: 2 MiB (−1 MiB)",
+    ],
+  );
 });
 
 test("fuzz: hostile requests over every route get no 5xx, no reset, no hang and errors in OpenAI's shape", async () => {
@@ -102,4 +124,17 @@ test("SIGTERM under load: /health says draining, new requests get 503, running s
   assert.equal(result.resets, 0);
   assert.equal(result.truncated, 0);
   assert.equal(result.exitCode, 0);
+});
+
+test("a whole run records the server's RSS after each scenario, on the one process it started", async () => {
+  const report = await runStress(
+    { fuzz: 5, clients: 4, cuts: 3, rounds: 1, seed: 1, ...settings, model },
+    { date: "2026-01-01T00:00:00.000Z", commit: "test", command: "test", machine: { cpu: "test", cores: 1, memoryGiB: 1, node: process.versions.node } },
+  );
+  assert.deepEqual(report.errors, []);
+  assert.deepEqual(
+    report.memory.afterScenarios.map(({ scenario, pid, restarted }) => ({ scenario, pid, restarted })),
+    ["fuzz", "overload", "cuts", "slow clients"].map((scenario) => ({ scenario, pid: report.memory.pidBefore, restarted: false })),
+  );
+  for (const sample of report.memory.afterScenarios) assert.ok(sample.rssKiB !== undefined && sample.rssKiB > 0, JSON.stringify(sample));
 });

@@ -11,7 +11,8 @@ export const stressUsage = `hermes stress [--fuzz N] [--clients N] [--cuts N] [-
 Starts 'hermes serve --demo' on 127.0.0.1 (--parallel 2 --max-queue 4 --api-key) and measures its reliability:
 N fuzzed malformed and hostile requests over every route (default 10000), N concurrent clients against the
 2 slots (default 200), N streams cut at random points (default 1000), N rounds of a normal stream's decode speed
-with and without a slowloris and a stalled reader (default 3), SIGTERM under load, and the server's RSS.
+with and without a slowloris and a stalled reader (default 3), SIGTERM under load, and the server's RSS
+before the run and after each scenario.
 0 skips a scenario. Prints the Reliability table (markdown) and writes the JSON to DIR (default stress/results).`;
 
 function count(value: string, flag: string): number {

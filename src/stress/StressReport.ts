@@ -18,12 +18,29 @@ export interface StressReport {
   cuts?: CutsResult;
   slowClients?: SlowClientsResult;
   sigterm?: SigtermResult;
-  /** The server's RSS before the first scenario and after the last one that leaves it running (KiB). */
-  memory: { rssBeforeKiB?: number; rssAfterKiB?: number; pidBefore: number; pidAfter?: number };
+  /**
+   * The server's RSS before the first scenario and after the last one that leaves it running (KiB), and after each
+   * scenario that ran, so growth can be attributed to one.
+   */
+  memory: { rssBeforeKiB?: number; rssAfterKiB?: number; pidBefore: number; pidAfter?: number; afterScenarios: MemorySample[] };
   /** Every time the server had to be restarted (it died or stalled), with why. */
   restarts: ServerRestart[];
   /** A scenario that could not run, and why. */
   errors: string[];
+}
+
+/** The server's resident memory right after one scenario. */
+export interface MemorySample {
+  /** The scenario that had just ended: "fuzz", "overload", "cuts" or "slow clients". */
+  scenario: string;
+  pid: number;
+  /**
+   * Another process than at the previous sample (or before the run): the server died or stalled and was restarted
+   * in between (by the fuzz, or before a scenario), so this RSS is not growth of the previous one.
+   */
+  restarted: boolean;
+  /** KiB; absent when the process was gone. */
+  rssKiB?: number;
 }
 
 /** One row of the Reliability table. */

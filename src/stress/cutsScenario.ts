@@ -1,5 +1,6 @@
-import { rawCut, rawPost } from "./rawCut.js";
-import { longPrompt, streamedCompletion } from "./streamBodies.js";
+import { rawCut } from "./rawCut.js";
+import { rawPost } from "./rawPost.js";
+import { streamedCompletion } from "./streamedCompletion.js";
 import { streamExchange } from "./streamExchange.js";
 import type { StressServer } from "./StressServer.js";
 
@@ -35,6 +36,14 @@ export interface CutsResult {
   queuedAfter: number;
   /** Growth of hermes_generated_tokens_total over `watchMs` once idle (expected 0). */
   generatedGrowth: number;
+}
+
+/**
+ * A prompt of ~3000 tokens whose first token differs from call to call: no slot's cache holds a prefix of it, so
+ * it is evaluated in full (many prefill steps) and a cut lands in its prefill.
+ */
+function longPrompt(unique: number): string {
+  return `${unique} ${"the cat sat on the mat. ".repeat(420)}`;
 }
 
 /**

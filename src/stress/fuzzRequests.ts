@@ -1,5 +1,10 @@
 import fc from "fast-check";
-import { deepNesting, hostileNumber, hostileSchema, hostileString, wrongType, type RawJson } from "./hostileJson.js";
+import { hostileJson } from "./hostileJson.js";
+import { hostileSchema } from "./hostileSchema.js";
+import { hostileString } from "./hostileString.js";
+import { mutatedBodyText } from "./mutatedBodyText.js";
+import type { RawJson } from "./rawJson.js";
+import { validBody } from "./validBody.js";
 
 /** The routes the fuzz covers, by kind (the same kind under each API prefix is one route for grouping). */
 export type RouteKind = "chat" | "completions" | "embeddings" | "models" | "model" | "tokenize" | "detokenize" | "health" | "metrics" | "unknown";
@@ -19,27 +24,6 @@ export interface FuzzRequest {
 const PREFIXES = ["/v1", "/v3/openai", "/openai/v1"];
 const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"];
 
-/**
- * A valid body per route, cheap to serve: a few tokens. The model is filled in by the caller; chat carries both
- * token limits so one mutation can never leave it without a small one (chat's default is the rest of the context).
- */
-function validBody(kind: RouteKind, model: string): Record<string, unknown> | undefined {
-  switch (kind) {
-    case "chat":
-      return { model, messages: [{ role: "user", content: "Hi" }], max_tokens: 4, max_completion_tokens: 4 };
-    case "completions":
-      return { model, prompt: "Hi", max_tokens: 4 };
-    case "embeddings":
-      return { model, input: "Hi" };
-    case "tokenize":
-      return { content: "Hi" };
-    case "detokenize":
-      return { tokens: [1, 15043] };
-    default:
-      return undefined;
-  }
-}
-
 /** The fields each JSON route's mutations pick from. */
 const FIELDS: Partial<Record<RouteKind, string[]>> = {
   chat: [
@@ -58,7 +42,6 @@ const FIELDS: Partial<Record<RouteKind, string[]>> = {
 
 /** Values that are valid in shape but hostile in content, for the fields where that matters. */
 function fieldValue(field: string): fc.Arbitrary<RawJson> {
-  const generic = fc.oneof(hostileNumber, hostileString, wrongType, deepNesting);
   const tokenIds = fc.array(fc.oneof(fc.integer({ min: -5, max: 40_000 }), fc.constantFrom(2 ** 31, 1e308, -0.5)), { maxLength: 200 }).map((ids) => JSON.stringify(ids));
   const special: Record<string, fc.Arbitrary<RawJson>> = {
     messages: fc.oneof(
@@ -80,21 +63,7 @@ function fieldValue(field: string): fc.Arbitrary<RawJson> {
     tokens: tokenIds,
     stop: fc.array(hostileString, { maxLength: 6 }).map((texts) => `[${texts.join(",")}]`),
   };
-  return special[field] ? fc.oneof({ arbitrary: special[field], weight: 2 }, { arbitrary: generic, weight: 1 }) : generic;
-}
-
-/** The body text of `kind`'s valid body with `mutations` applied: fields set to raw JSON or deleted (undefined). */
-export function mutatedBodyText(kind: RouteKind, model: string, mutations: ReadonlyArray<readonly [string, RawJson | undefined]>): string {
-  const base = { ...validBody(kind, model)! };
-  const holes: string[] = [];
-  for (const [field, raw] of mutations) {
-    if (raw === undefined) delete base[field];
-    else {
-      base[field] = `\u0000hole${holes.length}`;
-      holes.push(raw);
-    }
-  }
-  return JSON.stringify(base).replace(/"\\u0000hole(\d+)"/g, (_, index: string) => holes[Number(index)]!);
+  return special[field] ? fc.oneof({ arbitrary: special[field], weight: 2 }, { arbitrary: hostileJson, weight: 1 }) : hostileJson;
 }
 
 /** A valid body with 1–3 fields set to hostile raw JSON or deleted. */

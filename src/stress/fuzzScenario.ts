@@ -1,8 +1,11 @@
 import fc from "fast-check";
-import { fuzzRequests, mutatedBodyText, type FuzzRequest } from "./fuzzRequests.js";
+import { bodyBuffer } from "./bodyBuffer.js";
+import { fuzzRequests, type FuzzRequest } from "./fuzzRequests.js";
 import { httpExchange, type Exchange } from "./httpExchange.js";
-import { errorCode, judgeExchange, type Violation } from "./judgeExchange.js";
-import { bodyBuffer, reportedRequest, type ReportedRequest } from "./reportedRequest.js";
+import { isOpenAiError } from "./isOpenAiError.js";
+import { judgeExchange, type Violation } from "./judgeExchange.js";
+import { mutatedBodyText } from "./mutatedBodyText.js";
+import { reportedRequest, type ReportedRequest } from "./reportedRequest.js";
 import type { ServerSupervisor } from "./ServerSupervisor.js";
 
 export interface FuzzOptions {
@@ -46,6 +49,17 @@ export interface FuzzResult {
 
 /** A shrunk request is kept whole up to this many characters of body, so it can be sent again as it is. */
 const SHRUNK_BODY_LIMIT = 1_000_000;
+
+/** The error code of an answer in OpenAI's shape, for grouping ("-" when there is none). */
+function errorCode(exchange: Exchange): string {
+  let value: unknown;
+  try {
+    value = JSON.parse(exchange.body.toString("utf8"));
+  } catch {
+    return "-";
+  }
+  return isOpenAiError(value) ? String((value as { error: { code: unknown } }).error.code) : "-";
+}
 
 function send(origin: string, request: FuzzRequest, timeoutMs: number): Promise<Exchange> {
   const body = bodyBuffer(request.body);

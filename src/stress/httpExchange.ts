@@ -1,7 +1,8 @@
 import http, { type IncomingHttpHeaders } from "node:http";
+import { guardExchange, type ExchangeFailure } from "./guardExchange.js";
 
 /** How one request ended, from the client's side. */
-export type ExchangeOutcome = "answered" | "reset" | "timeout" | "refused" | "error";
+export type ExchangeOutcome = "answered" | ExchangeFailure;
 
 export interface Exchange {
   outcome: ExchangeOutcome;
@@ -26,11 +27,6 @@ export interface ExchangeRequest {
   timeoutMs: number;
 }
 
-/** A closed or reset connection, as node reports it on either side of the response headers. */
-export function isReset(error: NodeJS.ErrnoException): boolean {
-  return error.code === "ECONNRESET" || error.code === "EPIPE" || error.message === "socket hang up" || error.message === "aborted";
-}
-
 /**
  * One request on its own connection (no keep-alive: a reused socket closed by the server would look like a
  * reset the server did not cause), with a hard deadline, so a dead or stalled server never hangs the caller.
@@ -46,7 +42,7 @@ export function httpExchange(request: ExchangeRequest): Promise<Exchange> {
     const finish = (outcome: ExchangeOutcome, error?: string): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      guard.clear();
       resolve({
         outcome,
         ...(status !== undefined ? { status, headers: headers!, headersMs: headersMs! } : {}),
@@ -55,8 +51,6 @@ export function httpExchange(request: ExchangeRequest): Promise<Exchange> {
         ...(error !== undefined ? { error } : {}),
       });
     };
-    const fail = (error: NodeJS.ErrnoException): void =>
-      finish(error.code === "ECONNREFUSED" ? "refused" : isReset(error) ? "reset" : "error", `${error.code ?? ""} ${error.message}`.trim());
     // node frames a body with neither Content-Length nor chunked encoding for DELETE and OPTIONS: the server would
     // read it as the next request; the length makes every method's body a body
     const sent = request.body ? { ...request.headers, "Content-Length": String(request.body.length) } : request.headers;
@@ -66,14 +60,9 @@ export function httpExchange(request: ExchangeRequest): Promise<Exchange> {
       headersMs = performance.now() - sentAt;
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
       response.on("end", () => finish("answered"));
-      response.on("error", fail);
-      response.on("aborted", () => finish("reset", "response aborted"));
+      guard.watch(response);
     });
-    const timer = setTimeout(() => {
-      finish("timeout", `no complete answer within ${request.timeoutMs} ms`);
-      outgoing.destroy();
-    }, request.timeoutMs);
-    outgoing.on("error", fail);
+    const guard = guardExchange(outgoing, request.timeoutMs, finish);
     outgoing.end(request.body);
   });
 }

@@ -1,19 +1,10 @@
 import type { Exchange } from "./httpExchange.js";
+import { isOpenAiError } from "./isOpenAiError.js";
 
 /** What went wrong with one exchange; `kind` and the status/code make the signature violations are grouped by. */
 export interface Violation {
   kind: "5xx" | "reset" | "timeout" | "refused" | "client-error" | "error-shape" | "stream-framing";
   detail: string;
-}
-
-/** True when `value` is OpenAI's error document: `{"error": {"message", "type", "param", "code"}}`. */
-export function isOpenAiError(value: unknown): boolean {
-  if (typeof value !== "object" || value === null || !("error" in value)) return false;
-  const error = (value as { error: unknown }).error;
-  if (typeof error !== "object" || error === null) return false;
-  const { message, type, param, code } = error as Record<string, unknown>;
-  const stringOrNull = (field: unknown): boolean => typeof field === "string" || field === null;
-  return typeof message === "string" && typeof type === "string" && stringOrNull(param) && stringOrNull(code);
 }
 
 function parseJson(text: string): unknown {
@@ -27,7 +18,7 @@ function parseJson(text: string): unknown {
 const excerpt = (text: string): string => (text.length > 300 ? `${text.slice(0, 300)}…` : text);
 
 /** The framing problem of a 200 event stream, if any: every event a JSON object or `[DONE]`, `[DONE]` last, errors in shape. */
-export function streamFramingProblem(body: string): string | undefined {
+function streamFramingProblem(body: string): string | undefined {
   if (!body.endsWith("\n\n")) return `stream does not end with a blank line: ${JSON.stringify(body.slice(-60))}`;
   const events = body.slice(0, -2).split("\n\n");
   if (events.at(-1) !== "data: [DONE]") return `stream does not end with data: [DONE]: ${JSON.stringify(body.slice(-120))}`;
@@ -59,10 +50,4 @@ export function judgeExchange(method: string, exchange: Exchange): Violation | u
     if (problem) return { kind: "stream-framing", detail: problem };
   }
   return undefined;
-}
-
-/** The error code of an answer in OpenAI's shape, for grouping ("-" when there is none). */
-export function errorCode(exchange: Exchange): string {
-  const value = parseJson(exchange.body.toString("utf8"));
-  return isOpenAiError(value) ? String((value as { error: { code: unknown } }).error.code) : "-";
 }

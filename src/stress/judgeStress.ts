@@ -58,6 +58,16 @@ export function judgeStress(report: StressReport): StressCheck[] {
   const { rssBeforeKiB: before, rssAfterKiB: after } = report.memory;
   const samePid = report.memory.pidAfter === report.memory.pidBefore;
   add("memory", "server RSS before / after the run", "", `${mib(before)} / ${mib(after)}${samePid ? "" : " (a restarted process)"}`);
+  let previous = before;
+  for (const sample of report.memory.afterScenarios) {
+    const change = sample.restarted
+      ? ` (a restarted process, pid ${sample.pid})`
+      : sample.rssKiB !== undefined && previous !== undefined
+        ? ` (${sample.rssKiB >= previous ? "+" : "−"}${mib(Math.abs(sample.rssKiB - previous))})`
+        : "";
+    add("memory", `server RSS after ${sample.scenario}`, "", `${mib(sample.rssKiB)}${change}`);
+    previous = sample.rssKiB;
+  }
   for (const error of report.errors) add("run", "scenario error", "none", error, false);
   return checks;
 }

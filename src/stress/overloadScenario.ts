@@ -1,5 +1,5 @@
 import { percentile } from "../bench/percentile.js";
-import { streamedCompletion } from "./streamBodies.js";
+import { streamedCompletion } from "./streamedCompletion.js";
 import { streamExchange, type StreamResult } from "./streamExchange.js";
 
 export interface OverloadOptions {

@@ -1,3 +1,4 @@
+import { bodyBuffer } from "./bodyBuffer.js";
 import type { FuzzRequest } from "./fuzzRequests.js";
 
 /** A request as a report shows it: enough to send it again by hand. */
@@ -9,11 +10,6 @@ export interface ReportedRequest {
   body?: string;
   bodyBytes?: number;
   mutations?: FuzzRequest["mutations"];
-}
-
-
-export function bodyBuffer(body: string | Uint8Array | undefined): Buffer | undefined {
-  return body === undefined ? undefined : typeof body === "string" ? Buffer.from(body, "utf8") : Buffer.from(body);
 }
 
 /** `bodyLimit`: characters of body kept (a shrunk request is kept whole, so it can be sent again). */

@@ -4,6 +4,7 @@ import { overloadScenario } from "./overloadScenario.js";
 import { ServerSupervisor } from "./ServerSupervisor.js";
 import { sigtermScenario } from "./sigtermScenario.js";
 import { slowClientsScenario } from "./slowClientsScenario.js";
+import { stressServerArgs } from "./stressServerArgs.js";
 import type { StressReport } from "./StressReport.js";
 
 export interface StressOptions {
@@ -24,14 +25,6 @@ export interface StressOptions {
   /** The server's --shutdown-grace in seconds. */
   graceSeconds: number;
   onProgress?: (what: string) => void;
-}
-
-/** The settings of the server under test: the demo model, small limits, so overload and queueing happen at once. */
-export function stressServerArgs(options: Pick<StressOptions, "parallel" | "maxQueue" | "apiKey" | "graceSeconds">): string[] {
-  return [
-    ...["--demo", "--parallel", String(options.parallel), "--max-queue", String(options.maxQueue)],
-    ...["--api-key", options.apiKey, "--shutdown-grace", String(options.graceSeconds)],
-  ];
 }
 
 /** A seeded source of [0, 1) for the cut points (mulberry32), so a run's cuts can be replayed. */
@@ -59,12 +52,19 @@ export async function runStress(
   const result: StressReport = {
     ...report,
     serverArgs,
-    memory: { pidBefore: supervisor.server.pid, ...(supervisor.server.rssKiB() !== undefined ? { rssBeforeKiB: supervisor.server.rssKiB()! } : {}) },
+    memory: { pidBefore: supervisor.server.pid, ...(supervisor.server.rssKiB() !== undefined ? { rssBeforeKiB: supervisor.server.rssKiB()! } : {}), afterScenarios: [] },
     restarts: supervisor.restarts,
     errors: [],
   };
   const { apiKey: key, model } = options;
-  const step = async (name: string, run: () => Promise<void>): Promise<void> => {
+  /** The server's RSS once `scenario` has ended (also when it threw: its growth is still its own). */
+  const sampleMemory = (scenario: string): void => {
+    const { pid } = supervisor.server;
+    const rssKiB = supervisor.server.rssKiB();
+    const previousPid = result.memory.afterScenarios.at(-1)?.pid ?? result.memory.pidBefore;
+    result.memory.afterScenarios.push({ scenario, pid, restarted: pid !== previousPid, ...(rssKiB !== undefined ? { rssKiB } : {}) });
+  };
+  const step = async (name: string, run: () => Promise<void>, measured = true): Promise<void> => {
     options.onProgress?.(name);
     try {
       if (!supervisor.server.alive || !(await supervisor.server.health(5_000))) await supervisor.recover();
@@ -72,6 +72,7 @@ export async function runStress(
     } catch (error) {
       result.errors.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
     }
+    if (measured) sampleMemory(name);
   };
   try {
     if (options.fuzz > 0) {
@@ -99,7 +100,8 @@ export async function runStress(
     if (rss !== undefined) result.memory.rssAfterKiB = rss;
     await step("SIGTERM", async () => {
       result.sigterm = await sigtermScenario(supervisor.server, { key, model, requests: options.parallel + options.maxQueue, parallel: options.parallel, maxTokens: 400, graceSeconds: options.graceSeconds });
-    });
+      // SIGTERM ends the server: there is no memory after it to sample
+    }, false);
   } finally {
     await supervisor.stop();
   }

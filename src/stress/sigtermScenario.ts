@@ -1,6 +1,6 @@
 import { httpExchange } from "./httpExchange.js";
-import { isOpenAiError } from "./judgeExchange.js";
-import { streamedCompletion } from "./streamBodies.js";
+import { isOpenAiError } from "./isOpenAiError.js";
+import { streamedCompletion } from "./streamedCompletion.js";
 import { streamExchange, type StreamResult } from "./streamExchange.js";
 import type { StressServer } from "./StressServer.js";
 

@@ -1,6 +1,7 @@
 import { percentile } from "../bench/percentile.js";
-import { slowloris, stalledReader } from "./slowClients.js";
-import { streamedCompletion, textEvents } from "./streamBodies.js";
+import { slowloris } from "./slowloris.js";
+import { stalledReader } from "./stalledReader.js";
+import { streamedCompletion } from "./streamedCompletion.js";
 import type { StressServer } from "./StressServer.js";
 import { streamExchange } from "./streamExchange.js";
 
@@ -36,6 +37,21 @@ export interface SlowClientsResult {
   /** Slow clients the server closed during their round. */
   slowlorisClosedByServer: number;
   stalledClosedByServer: number;
+}
+
+/** The text-carrying events of a completions stream. */
+function textEvents(events: readonly string[]): number[] {
+  const indexes: number[] = [];
+  events.forEach((event, index) => {
+    if (event === "[DONE]") return;
+    try {
+      const chunk = JSON.parse(event) as { choices?: Array<{ text?: string }> };
+      if (chunk.choices?.[0]?.text) indexes.push(index);
+    } catch {
+      // a malformed event is the framing check's business, not the rate's
+    }
+  });
+  return indexes;
 }
 
 async function decodeRate(origin: string, options: SlowClientsOptions): Promise<number | undefined> {

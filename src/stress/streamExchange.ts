@@ -1,5 +1,5 @@
 import http, { type IncomingHttpHeaders } from "node:http";
-import { isReset } from "./httpExchange.js";
+import { guardExchange } from "./guardExchange.js";
 
 /**
  * How a streamed request ended: "complete" ends with `data: [DONE]`; "truncated" is a 200 stream the server ended
@@ -51,7 +51,7 @@ export function streamExchange(request: StreamRequest): Promise<StreamResult> {
     const finish = (outcome: StreamOutcome, error?: string): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      guard.clear();
       clearTimeout(cutTimer);
       result.outcome = outcome;
       result.totalMs = performance.now() - sentAt;
@@ -63,8 +63,6 @@ export function streamExchange(request: StreamRequest): Promise<StreamResult> {
       if (request.cut?.reset && outgoing.socket) outgoing.socket.resetAndDestroy();
       else outgoing.destroy();
     };
-    const fail = (error: NodeJS.ErrnoException): void =>
-      finish(error.code === "ECONNREFUSED" ? "refused" : isReset(error) ? "reset" : "error", `${error.code ?? ""} ${error.message}`.trim());
     const outgoing = http.request(
       request.url,
       { method: "POST", agent: false, headers: { ...request.headers, "Content-Type": "application/json", "Content-Length": payload.length } },
@@ -94,16 +92,11 @@ export function streamExchange(request: StreamRequest): Promise<StreamResult> {
           if (response.statusCode !== 200) finish("answered");
           else finish(result.events.at(-1) === "[DONE]" && buffer === "" ? "complete" : "truncated");
         });
-        response.on("error", fail);
-        response.on("aborted", () => finish("reset", "response aborted"));
+        guard.watch(response);
       },
     );
-    const timer = setTimeout(() => {
-      finish("timeout", `no complete answer within ${request.timeoutMs} ms`);
-      outgoing.destroy();
-    }, request.timeoutMs);
+    const guard = guardExchange(outgoing, request.timeoutMs, finish);
     const cutTimer = request.cut?.afterMs !== undefined ? setTimeout(leave, request.cut.afterMs) : undefined;
-    outgoing.on("error", fail);
     outgoing.end(payload);
   });
 }
