@@ -26,7 +26,8 @@ export interface Sampled {
 /**
  * One job's output pipeline: sampled tokens to text (whole characters, stop strings cut and held back), their
  * logprobs released with their text, a structured output closed when its tokens run out, the prompt's logprobs,
- * and the job's last events. Text goes out through `emit`; the scheduler decides when it reaches the reader.
+ * and the job's last events. Text goes out through `emit` (the scheduler decides when it reaches the reader);
+ * `finish` pushes the last events to the job's sink itself.
  */
 export class JobOutput {
   completionTokens = 0;
@@ -110,8 +111,22 @@ export class JobOutput {
     return this.prompt?.logprobs ?? [];
   }
 
+  /**
+   * The job's last events, once it finished (its slot already freed): the text held back for stop strings (and the
+   * closing), with its logprobs, then `done` with the usage; then its events end.
+   */
+  finish(reason: FinishReason, cachedTokens: number, queueMs: number): void {
+    const events = this.job.events;
+    const rest = this.rest();
+    if (rest.logprobs?.length) events.push({ type: "text", text: rest.text, logprobs: rest.logprobs });
+    else if (rest.text !== "") events.push({ type: "text", text: rest.text });
+    const usage = { promptTokens: this.job.prompt.length, completionTokens: this.completionTokens, cachedTokens };
+    events.push({ type: "done", finishReason: reason, usage, queueMs });
+    events.close();
+  }
+
   /** What is still to send when the job finishes: the text held back (and its closing), with its logprobs. */
-  rest(): { text: string; logprobs: TokenLogprob[] | undefined } {
+  private rest(): { text: string; logprobs: TokenLogprob[] | undefined } {
     if (this.stoppedByString) return { text: "", logprobs: undefined };
     return { text: this.matcher.flush() + this.closing, logprobs: this.logprobs?.drain() };
   }
