@@ -17,7 +17,7 @@ import {
 } from "../protocol/responses.js";
 import { assertTextCanFit } from "../protocol/assertTextCanFit.js";
 import { toChatParams } from "../protocol/toGenerationParams.js";
-import { renderToolMessages } from "../tools/renderToolMessages.js";
+import { renderToolMessages } from "../templates/renderToolMessages.js";
 import { ToolCallParser, type ToolOutputEvent } from "../tools/ToolCallParser.js";
 import { TOOL_CALL_CLOSE } from "../tools/types.js";
 import { choicesUsage } from "./choicesUsage.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { renderToolMessages } from "../../src/tools/renderToolMessages.js";
+import { renderToolMessages } from "../../src/templates/renderToolMessages.js";
 import { toolCallGrammar } from "../../src/tools/toolCallGrammar.js";
 import { ToolCallParser, type ToolOutputEvent } from "../../src/tools/ToolCallParser.js";
 import { toolCallSchema } from "../../src/tools/toolCallSchema.js";
