@@ -1,16 +1,27 @@
-import { randomInt } from "node:crypto";
 import { InvalidRequestError } from "../errors/ApiError.js";
-import type { SamplingParams, StructuredOutput } from "../engine/types.js";
-import { assertClosable, closeJson } from "../grammar/closeJson.js";
-import { jsonObjectGrammar, jsonSchemaGrammar, SchemaError } from "../grammar/jsonSchemaGrammar.js";
-import { toolCallGrammar } from "../tools/toolCallGrammar.js";
+import type { SamplingParams } from "../engine/types.js";
 import type { ToolChatMessage, ToolDefinition } from "../tools/types.js";
 import { LIMITS } from "./limits.js";
 import type { ChatCompletionRequest, ChatRequestMessage, CompletionRequest } from "./requests.js";
 
-/** What both endpoints ask of a generation, in engine terms. */
+/** The sampling settings as asked: `seed` undefined when the request gave none (serving draws one). */
+export type RequestedSampling = Omit<SamplingParams, "seed"> & { seed: number | undefined };
+
+/**
+ * The form the output must take, as the request asks it: JSON (any object when `schema` is undefined), or calls to
+ * the tools `tool_choice` forces (exactly one with `parallel` false). `param` (and each tool's) names where the
+ * schema is in the request. `serving/compileGeneration.ts` builds the grammar.
+ */
+export type RequestedOutput =
+  | { type: "json"; schema: Record<string, unknown> | undefined; param: string }
+  | { type: "tool_calls"; tools: Array<{ tool: ToolDefinition; param: string }>; parallel: boolean; param: string };
+
+/**
+ * What both endpoints ask of a generation, in engine terms: a pure mapping of the request (no grammar compiled, no
+ * seed drawn: `serving/compileGeneration.ts` does both).
+ */
 export interface GenerationParams {
-  sampling: SamplingParams;
+  sampling: RequestedSampling;
   /** The client's `max_tokens` (undefined: chat uses the rest of the context). */
   maxTokens: number | undefined;
   stop: string[];
@@ -27,8 +38,8 @@ export interface ChatParams extends GenerationParams {
   messages: ToolChatMessage[];
   /** The tools offered to the model (none with `tool_choice: "none"`). */
   tools: ToolDefinition[];
-  /** `response_format` json_object / json_schema, or calls forced by `tool_choice`: the grammar the output is sampled under. */
-  structured: StructuredOutput | undefined;
+  /** `response_format` json_object / json_schema, or calls forced by `tool_choice`: what the output is sampled under. */
+  output: RequestedOutput | undefined;
   /** The functions whose calls are parsed out of the output (tools offered and `tool_choice` not "none"). */
   toolNames: ReadonlySet<string> | undefined;
   /**
@@ -90,7 +101,7 @@ function shared(request: SharedFields, vocabularySize: number): Omit<GenerationP
       topK: topK < 0 ? 0 : topK,
       topP: request.top_p ?? 1,
       minP: request.min_p ?? 0,
-      seed: request.seed ?? randomInt(2 ** 31),
+      seed: request.seed ?? undefined,
       presencePenalty: request.presence_penalty ?? 0,
       frequencyPenalty: request.frequency_penalty ?? 0,
       repetitionPenalty: request.repetition_penalty ?? 1,
@@ -124,7 +135,7 @@ export function toChatParams(request: ChatCompletionRequest, vocabularySize: num
     throw new InvalidRequestError("'top_logprobs' requires 'logprobs' to be true.", "top_logprobs", "invalid_value");
   }
   const legacy = legacyFunctions(request);
-  const tools = legacy ? asLegacy(() => toolsOf(legacy)) : toolsOf(request);
+  const tools = toolsOf(legacy ?? request, legacy ? FUNCTIONS : TOOLS);
   const messages = request.messages.map((message, index): ToolChatMessage => {
     const role = message.role === "developer" ? "system" : message.role === "function" ? "tool" : message.role;
     // a deprecated function_call is a tool call without an id: a function result names its function instead
@@ -147,24 +158,21 @@ export function toChatParams(request: ChatCompletionRequest, vocabularySize: num
     tools: tools.offered,
     maxTokens: request.max_completion_tokens ?? request.max_tokens ?? undefined,
     logprobs: request.logprobs ? (request.top_logprobs ?? 0) : undefined,
-    structured: tools.structured ?? structuredOutput(request.response_format),
+    output: tools.forced ?? jsonOutput(request.response_format),
     toolNames: tools.offered.length > 0 ? new Set(tools.offered.map((tool) => tool.name)) : undefined,
     singleCall: (legacy ?? request).parallel_tool_calls === false,
     legacyFunctions: legacy !== undefined,
   };
 }
 
-/** Errors about the tools a deprecated `functions` stands for, naming the fields the request used. */
-function asLegacy<T>(run: () => T): T {
-  try {
-    return run();
-  } catch (error) {
-    if (!(error instanceof InvalidRequestError) || error.param === null) throw error;
-    const param = error.param.replace(/^tools\[(\d+)\]\.function/, "functions[$1]").replace(/^tools$/, "functions").replace(/^tool_choice$/, "function_call");
-    const message = error.message.replace(/'tools'/g, "'functions'").replace(/'tool_choice'/g, "'function_call'");
-    throw new InvalidRequestError(message, param, error.code);
-  }
+/** The names of the request's tool fields, for its errors: `tools`, or the deprecated `functions` they stand for. */
+interface ToolNames {
+  tools: string;
+  choice: string;
+  parameters(index: number): string;
 }
+const TOOLS: ToolNames = { tools: "tools", choice: "tool_choice", parameters: (index) => `tools[${index}].function.parameters` };
+const FUNCTIONS: ToolNames = { tools: "functions", choice: "function_call", parameters: (index) => `functions[${index}].parameters` };
 
 type ToolFields = Pick<ChatCompletionRequest, "tools" | "tool_choice" | "parallel_tool_calls">;
 
@@ -186,55 +194,33 @@ function legacyFunctions(request: ChatCompletionRequest): ToolFields | undefined
 }
 
 /**
- * The tools offered to the model (none with `tool_choice: "none"`), and the grammar that forces calls for
- * `"required"` or a named function (`parallel_tool_calls: false`: exactly one call).
+ * The tools offered to the model (none with `tool_choice: "none"`), and the calls forced for `"required"` or a
+ * named function (`parallel_tool_calls: false`: exactly one call); errors name the fields as `names` does.
  */
-function toolsOf(request: ToolFields): { offered: ToolDefinition[]; structured?: StructuredOutput } {
+function toolsOf(request: ToolFields, names: ToolNames): { offered: ToolDefinition[]; forced?: RequestedOutput } {
   const definitions = (request.tools ?? []).map(({ function: f }): ToolDefinition => ({
     name: f.name,
     ...(f.description !== undefined ? { description: f.description } : {}),
     ...(f.parameters !== undefined ? { parameters: f.parameters } : {}),
   }));
   const duplicate = definitions.find((tool, i) => definitions.findIndex((other) => other.name === tool.name) !== i);
-  if (duplicate) throw new InvalidRequestError(`The function '${duplicate.name}' is listed twice in 'tools'.`, "tools", "invalid_value");
+  if (duplicate) throw new InvalidRequestError(`The function '${duplicate.name}' is listed twice in '${names.tools}'.`, names.tools, "invalid_value");
   const choice = request.tool_choice ?? (definitions.length > 0 ? "auto" : "none");
   if (choice === "none") return { offered: [] };
-  if (definitions.length === 0) throw new InvalidRequestError("'tool_choice' needs 'tools' to choose from.", "tool_choice", "invalid_value");
+  if (definitions.length === 0) throw new InvalidRequestError(`'${names.choice}' needs '${names.tools}' to choose from.`, names.choice, "invalid_value");
   if (choice === "auto") return { offered: definitions };
   const forced = choice === "required" ? definitions.map((tool, index) => ({ tool, index })) : definitions.flatMap((tool, index) => (tool.name === choice.function.name ? [{ tool, index }] : []));
-  if (forced.length === 0) throw new InvalidRequestError(`'tool_choice' names '${(choice as { function: { name: string } }).function.name}', which is not in 'tools'.`, "tool_choice", "invalid_value");
-  try {
-    return { offered: definitions, structured: toolCallGrammar(forced.map((f) => f.tool), request.parallel_tool_calls ?? true) };
-  } catch (error) {
-    if (!(error instanceof SchemaError)) throw error;
-    throw new InvalidRequestError(`Invalid parameters schema: ${error.message}.`, toolParam(error.path, forced.map((f) => f.index)), "invalid_value");
-  }
+  if (forced.length === 0) throw new InvalidRequestError(`'${names.choice}' names '${(choice as { function: { name: string } }).function.name}', which is not in '${names.tools}'.`, names.choice, "invalid_value");
+  const tools = forced.map(({ tool, index }) => ({ tool, param: names.parameters(index) }));
+  return { offered: definitions, forced: { type: "tool_calls", tools, parallel: request.parallel_tool_calls ?? true, param: names.tools } };
 }
 
-/** A path inside the call schema (`toolCallSchema`) as the request's parameter path. */
-function toolParam(path: string, indexes: readonly number[]): string {
-  const inArguments = /^\.anyOf\[(\d+)\]\.properties\.arguments(.*)$/.exec(path);
-  if (inArguments) return `tools[${indexes[Number(inArguments[1])]}].function.parameters${inArguments[2]}`;
-  const inDefs = /^\$defs\.t(\d+)_([^.]+)(.*)$/.exec(path);
-  if (inDefs) return `tools[${indexes[Number(inDefs[1])]}].function.parameters.$defs.${inDefs[2]}${inDefs[3]}`;
-  return "tools";
-}
-
-/** The grammar of a JSON response format; a schema the grammar cannot enforce is a 400 naming the keyword. */
-function structuredOutput(format: ChatCompletionRequest["response_format"]): StructuredOutput | undefined {
+/** The JSON a response format asks for, and where its schema is in the request. */
+function jsonOutput(format: ChatCompletionRequest["response_format"]): RequestedOutput | undefined {
   if (!format || format.type === "text") return undefined;
-  const [schema, param] =
-    format.type === "json_object" ? [format.schema, "response_format.schema"] : [format.json_schema.schema ?? {}, "response_format.json_schema.schema"];
-  try {
-    const grammar = schema === undefined ? jsonObjectGrammar() : jsonSchemaGrammar(schema);
-    // a schema with a value the closing could not end is refused now, not when an output needs closing
-    if (schema !== undefined) assertClosable(schema);
-    return { grammar, close: (text) => closeJson(text, schema) };
-  } catch (error) {
-    if (!(error instanceof SchemaError)) throw error;
-    const at = error.path === "" || /^[.[]/.test(error.path) ? error.path : `.${error.path}`;
-    throw new InvalidRequestError(`Invalid schema for response_format: ${error.message}.`, `${param}${at}`, "invalid_value");
-  }
+  return format.type === "json_object"
+    ? { type: "json", schema: format.schema, param: "response_format.schema" }
+    : { type: "json", schema: format.json_schema.schema ?? {}, param: "response_format.json_schema.schema" };
 }
 
 /** The engine-side view of a validated text-completion request. */

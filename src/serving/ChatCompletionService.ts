@@ -17,7 +17,7 @@ import {
 } from "../protocol/responses.js";
 import { assertTextCanFit } from "../protocol/assertTextCanFit.js";
 import { toChatParams } from "../protocol/toGenerationParams.js";
-import { renderToolMessages } from "../tools/renderToolMessages.js";
+import { renderToolMessages } from "../templates/renderToolMessages.js";
 import { ToolCallParser, type ToolOutputEvent } from "../tools/ToolCallParser.js";
 import { TOOL_CALL_CLOSE } from "../tools/types.js";
 import { choicesUsage } from "./choicesUsage.js";
@@ -29,6 +29,7 @@ import type { ServedModel } from "./ServedModel.js";
 import { started } from "./started.js";
 import { withApiErrors } from "./withApiErrors.js";
 import { completionBudget } from "./completionBudget.js";
+import { compileGeneration } from "./compileGeneration.js";
 
 export type ChatResult =
   | { stream: false; response: ChatCompletion }
@@ -55,6 +56,7 @@ export class ChatCompletionService {
     this.model.resolve(request.model);
     const engine = this.model.engine;
     const params = toChatParams(request, engine.info.vocabularySize);
+    const { sampling, structured } = compileGeneration(params);
     const template = this.model.template;
     // a template that renders tools itself gets them, and the calls and results, as they came; any other reads them
     // in our own format, written into its three roles
@@ -81,12 +83,12 @@ export class ChatCompletionService {
       {
         promptTokens,
         maxTokens,
-        sampling: params.sampling,
+        sampling,
         // a structured output ends when its grammar is complete: the template's stop strings could cut it; a
         // single call (parallel_tool_calls false, legacy functions) ends the output where it ends
-        stop: params.structured ? params.stop : [...prompt.stop, ...params.stop, ...(params.singleCall && params.toolNames ? [TOOL_CALL_CLOSE] : [])],
+        stop: structured ? params.stop : [...prompt.stop, ...params.stop, ...(params.singleCall && params.toolNames ? [TOOL_CALL_CLOSE] : [])],
         ...(params.logprobs !== undefined ? { logprobs: params.logprobs } : {}),
-        ...(params.structured ? { structured: params.structured } : {}),
+        ...(structured ? { structured } : {}),
       },
     ];
     const events = observedChoices(generateChoices(engine, requests, params.n, signal, (index) => halts[index]?.signal), observer, requests, params.n, signal);

@@ -15,6 +15,7 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import { assertTextCanFit } from "../protocol/assertTextCanFit.js";
 import { toCompletionParams } from "../protocol/toGenerationParams.js";
 import { choicesUsage } from "./choicesUsage.js";
+import { compileGeneration } from "./compileGeneration.js";
 import { completionBudget } from "./completionBudget.js";
 import { generateChoices } from "./generateChoices.js";
 import type { GenerationObserver } from "./GenerationObserver.js";
@@ -49,6 +50,7 @@ export class CompletionService {
     this.model.resolve(request.model);
     const engine = this.model.engine;
     const params = toCompletionParams(request, engine.info.vocabularySize);
+    const { sampling } = compileGeneration(params);
     const prompts: Array<{ promptTokens: number[]; maxTokens: number; text: string; echo: string }> = [];
     for (const [index, prompt] of params.prompts.entries()) {
       // one prompt tokenized per turn of the event loop: the others' requests go on between two
@@ -70,7 +72,7 @@ export class CompletionService {
     const requests = prompts.map((prompt) => ({
       promptTokens: prompt.promptTokens,
       maxTokens: prompt.maxTokens,
-      sampling: params.sampling,
+      sampling,
       stop: params.stop,
       ...(generationLogprobs !== undefined ? { logprobs: generationLogprobs } : {}),
       ...(params.promptLogprobs !== undefined ? { promptLogprobs: params.promptLogprobs } : {}),

@@ -1,6 +1,6 @@
 import { Template } from "@huggingface/jinja";
 import { InvalidRequestError } from "../errors/ApiError.js";
-import { parseArguments } from "../tools/renderToolMessages.js";
+import { parseArguments } from "../tools/parseArguments.js";
 import type { ToolChatMessage, ToolDefinition } from "../tools/types.js";
 import type { ChatMessage, ChatTemplate, RenderedPrompt } from "./ChatTemplate.js";
 

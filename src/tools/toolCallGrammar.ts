@@ -1,20 +1,27 @@
 import type { StructuredOutput } from "../engine/types.js";
 import { assertClosable, closeJson, NotAPrefixError, smallestJson } from "../grammar/closeJson.js";
-import { jsonSchemaGrammar } from "../grammar/jsonSchemaGrammar.js";
+import { jsonSchemaGrammar, SchemaError } from "../grammar/jsonSchemaGrammar.js";
 import { toolCallSchema } from "./toolCallSchema.js";
+import { ToolSchemaError } from "./ToolSchemaError.js";
 import { TOOL_CALL_CLOSE, TOOL_CALL_OPEN, type ToolDefinition } from "./types.js";
 
 /**
  * The output of `tool_choice: "required"` or a named function: nothing but calls to `tools`, each
  * `<tool_call>{"name": ..., "arguments": ...}</tool_call>` with arguments valid for that tool, one call or (with
- * `parallel`) several separated by newlines; closed validly when the tokens run out.
+ * `parallel`) several separated by newlines; closed validly when the tokens run out. A parameters schema the grammar
+ * cannot enforce is a `ToolSchemaError` locating it in `tools`.
  */
 export function toolCallGrammar(tools: readonly ToolDefinition[], parallel: boolean): StructuredOutput {
-  const schema = toolCallSchema(tools);
+  const { schema, locate } = toolCallSchema(tools);
   const call = (value: string): string => `"${TOOL_CALL_OPEN}" ${value} "${TOOL_CALL_CLOSE}"`;
-  const grammar = jsonSchemaGrammar(schema, (value) => (parallel ? `${call(value)} ( "\\n" ${call(value)} )*` : call(value)));
-  assertClosable(schema); // refuses arguments schemas with a value the closing could not end
-  return { grammar, close: (text) => closeToolCalls(text, schema) };
+  try {
+    const grammar = jsonSchemaGrammar(schema, (value) => (parallel ? `${call(value)} ( "\\n" ${call(value)} )*` : call(value)));
+    assertClosable(schema); // refuses arguments schemas with a value the closing could not end
+    return { grammar, close: (text) => closeToolCalls(text, schema) };
+  } catch (error) {
+    if (!(error instanceof SchemaError)) throw error;
+    throw new ToolSchemaError(locate(error.path), error.message);
+  }
 }
 
 /** The text that completes `text` (calls as the grammar above writes them) into whole calls. */

@@ -6,6 +6,10 @@ import { tooDeep } from "../../src/protocol/tooDeep.js";
 import { paramPath, parseRequest } from "../../src/protocol/parseRequest.js";
 import { chatCompletionRequestSchema, completionRequestSchema } from "../../src/protocol/requests.js";
 import { DEFAULT_COMPLETION_MAX_TOKENS, toChatParams, toCompletionParams } from "../../src/protocol/toGenerationParams.js";
+import { compileGeneration } from "../../src/serving/compileGeneration.js";
+
+/** The request as serving compiles it: the mapping, then its grammar and seed. */
+const compiledChat = (request: Parameters<typeof toChatParams>[0], vocabularySize: number) => compileGeneration(toChatParams(request, vocabularySize));
 
 const chat = (extra: Record<string, unknown>) =>
   parseRequest(chatCompletionRequestSchema, { model: "m", messages: [{ role: "user", content: "hi" }], ...extra });
@@ -38,8 +42,8 @@ test("unknown fields are accepted and ignored", () => {
 });
 
 test("OpenAI defaults: temperature 1, no top-k or top-p cut, a random seed when none is given", () => {
-  const a = toChatParams(chat({}), 32000).sampling;
-  const b = toChatParams(chat({}), 32000).sampling;
+  const a = compiledChat(chat({}), 32000).sampling;
+  const b = compiledChat(chat({}), 32000).sampling;
   assert.deepEqual({ ...a, seed: 0 }, { ...b, seed: 0 });
   assert.equal(a.temperature, 1);
   assert.equal(a.topK, 0);
@@ -63,14 +67,14 @@ test("sampling parameters map to engine terms", () => {
 
 test("parameters that would change the answer but are not implemented yet are refused, not ignored", () => {
   const schema = (s: unknown) => chat({ response_format: { type: "json_schema", json_schema: { name: "x", schema: s } } });
-  rejects(() => toChatParams(schema({ type: "object", properties: { code: { type: "string", pattern: "^[A-Z]+$" } } }), 32000), "response_format.json_schema.schema.properties.code.pattern");
-  rejects(() => toChatParams(schema({ allOf: [{ type: "string" }] }), 32000), "response_format.json_schema.schema.allOf");
-  rejects(() => toChatParams(schema({ $ref: "#/$defs/missing" }), 32000), "response_format.json_schema.schema.$ref");
+  rejects(() => compiledChat(schema({ type: "object", properties: { code: { type: "string", pattern: "^[A-Z]+$" } } }), 32000), "response_format.json_schema.schema.properties.code.pattern");
+  rejects(() => compiledChat(schema({ allOf: [{ type: "string" }] }), 32000), "response_format.json_schema.schema.allOf");
+  rejects(() => compiledChat(schema({ $ref: "#/$defs/missing" }), 32000), "response_format.json_schema.schema.$ref");
   // a schema whose every value contains another one: no output could ever be whole
   const endless = { $defs: { node: { type: "object", properties: { next: { $ref: "#/$defs/node" } }, required: ["next"] } }, $ref: "#/$defs/node" };
-  rejects(() => toChatParams(schema(endless), 32000), "response_format.json_schema.schema");
+  rejects(() => compiledChat(schema(endless), 32000), "response_format.json_schema.schema");
   const tool = (parameters: unknown) => ({ type: "function", function: { name: "f", parameters } });
-  rejects(() => toChatParams(chat({ tools: [tool(endless)], tool_choice: "required" }), 32000), "tools");
+  rejects(() => compiledChat(chat({ tools: [tool(endless)], tool_choice: "required" }), 32000), "tools");
   rejects(() => chat({ response_format: { type: "xml" } }), "response_format.type");
   rejects(() => chat({ tools: [{ type: "function" }] }), "tools[0].function");
   rejects(() => toCompletionParams(parseRequest(completionRequestSchema, { model: "m", prompt: "a", n: 3, best_of: 2 }), 32000), "best_of");
@@ -99,11 +103,11 @@ test("n, logprobs and echo map to engine terms; inconsistent combinations are re
 
 test("response_format: json_object's `schema` (llama-server's extension) is enforced like json_schema's", () => {
   const schema = { type: "object", properties: { answer: { enum: ["yes", "no"] } }, required: ["answer"] };
-  const withSchema = toChatParams(chat({ response_format: { type: "json_object", schema } }), 32000).structured!;
-  assert.equal(withSchema.grammar, toChatParams(chat({ response_format: { type: "json_schema", json_schema: { name: "a", schema } } }), 32000).structured!.grammar);
+  const withSchema = compiledChat(chat({ response_format: { type: "json_object", schema } }), 32000).structured!;
+  assert.equal(withSchema.grammar, compiledChat(chat({ response_format: { type: "json_schema", json_schema: { name: "a", schema } } }), 32000).structured!.grammar);
   assert.equal(withSchema.close('{"answer":"y'), 'es"}');
-  assert.match(toChatParams(chat({ response_format: { type: "json_object" } }), 32000).structured!.grammar, /^root ::= object\n/);
-  assert.equal(toChatParams(chat({ response_format: { type: "text" } }), 32000).structured, undefined);
+  assert.match(compiledChat(chat({ response_format: { type: "json_object" } }), 32000).structured!.grammar, /^root ::= object\n/);
+  assert.equal(compiledChat(chat({ response_format: { type: "text" } }), 32000).structured, undefined);
 });
 
 test("chat: developer is a system message, text parts are joined", () => {
@@ -164,20 +168,20 @@ test("schemas past their bounds are a 400 naming where they are, before any gram
   let deep: Record<string, unknown> = { type: "string" };
   for (let i = 0; i < 40; i++) deep = { type: "object", properties: { x: deep } };
   const withSchema = (schema: unknown) => chat({ response_format: { type: "json_schema", json_schema: { name: "s", schema } } });
-  rejects(() => toChatParams(withSchema(deep), 32000), `response_format.json_schema.schema${".properties.x".repeat(33)}`);
-  rejects(() => toChatParams(withSchema({ type: "array", minItems: 2001 }), 32000), "response_format.json_schema.schema.minItems");
-  rejects(() => toChatParams(withSchema({ type: "string", maxLength: 5000 }), 32000), "response_format.json_schema.schema.maxLength");
-  rejects(() => toChatParams(withSchema({ type: "string", format: "toString" }), 32000), "response_format.json_schema.schema.format");
-  rejects(() => toChatParams(withSchema({ $ref: "#/$defs/constructor" }), 32000), "response_format.json_schema.schema.$ref");
+  rejects(() => compiledChat(withSchema(deep), 32000), `response_format.json_schema.schema${".properties.x".repeat(33)}`);
+  rejects(() => compiledChat(withSchema({ type: "array", minItems: 2001 }), 32000), "response_format.json_schema.schema.minItems");
+  rejects(() => compiledChat(withSchema({ type: "string", maxLength: 5000 }), 32000), "response_format.json_schema.schema.maxLength");
+  rejects(() => compiledChat(withSchema({ type: "string", format: "toString" }), 32000), "response_format.json_schema.schema.format");
+  rejects(() => compiledChat(withSchema({ $ref: "#/$defs/constructor" }), 32000), "response_format.json_schema.schema.$ref");
   // nested minItems whose smallest value would be 22 MB
   const nested = { type: "array", minItems: 1000, items: { type: "array", minItems: 1000, items: { type: "array", minItems: 10 } } };
-  rejects(() => toChatParams(withSchema(nested), 32000), "response_format.json_schema.schema");
+  rejects(() => compiledChat(withSchema(nested), 32000), "response_format.json_schema.schema");
   // a chain of references, each one level more
   const $defs = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`d${i}`, { $ref: `#/$defs/d${i + 1}` }]));
-  assert.throws(() => toChatParams(withSchema({ $ref: "#/$defs/d0", $defs: { ...$defs, d100: { type: "null" } } }), 32000), InvalidRequestError);
+  assert.throws(() => compiledChat(withSchema({ $ref: "#/$defs/d0", $defs: { ...$defs, d100: { type: "null" } } }), 32000), InvalidRequestError);
   const parameters = { type: "object", properties: { x: { type: "array", maxItems: 5000 } } };
   rejects(
-    () => toChatParams(chat({ tools: [{ type: "function", function: { name: "f" } }, { type: "function", function: { name: "g", parameters } }], tool_choice: "required" }), 32000),
+    () => compiledChat(chat({ tools: [{ type: "function", function: { name: "f" } }, { type: "function", function: { name: "g", parameters } }], tool_choice: "required" }), 32000),
     "tools[1].function.parameters.properties.x.maxItems",
   );
 });
@@ -188,14 +192,14 @@ test("legacy functions: the tools they stand for, one call at most; mixed with t
   assert.deepEqual([...auto.toolNames!], ["get_weather"]);
   assert.equal(auto.singleCall, true);
   assert.equal(auto.legacyFunctions, true);
-  assert.equal(auto.structured, undefined);
+  assert.equal(compileGeneration(auto).structured, undefined);
   const named = toChatParams(chat({ functions: [fn], function_call: { name: "get_weather" } }), 32000);
-  assert.ok(named.structured, "a named function is forced by the grammar");
+  assert.ok(compileGeneration(named).structured, "a named function is forced by the grammar");
   assert.equal(toChatParams(chat({ functions: [fn], function_call: "none" }), 32000).toolNames, undefined);
   rejects(() => toChatParams(chat({ functions: [fn], function_call: { name: "other" } }), 32000), "function_call");
   rejects(() => toChatParams(chat({ functions: [fn], tools: [{ type: "function", function: fn }] }), 32000), "functions");
   rejects(() => toChatParams(chat({ function_call: "auto" }), 32000), "function_call");
-  rejects(() => toChatParams(chat({ functions: [{ name: "g", parameters: { type: "string", pattern: "a" } }], function_call: { name: "g" } }), 32000), "functions[0].parameters.pattern");
+  rejects(() => compiledChat(chat({ functions: [{ name: "g", parameters: { type: "string", pattern: "a" } }], function_call: { name: "g" } }), 32000), "functions[0].parameters.pattern");
   // past calls and results in the deprecated form
   const history = toChatParams(
     chat({
@@ -214,4 +218,38 @@ test("legacy functions: the tools they stand for, one call at most; mixed with t
   const tool = { type: "function", function: fn };
   assert.equal(toChatParams(chat({ tools: [tool], parallel_tool_calls: false }), 32000).singleCall, true);
   assert.equal(toChatParams(chat({ tools: [tool] }), 32000).singleCall, false);
+});
+
+test("the mapping is pure: what was asked, the seed absent when none is given; serving draws the seed and builds the grammar", () => {
+  const schema = { type: "object", properties: { answer: { enum: ["yes", "no"] } }, required: ["answer"] };
+  const request = chat({ response_format: { type: "json_schema", json_schema: { name: "a", schema } } });
+  const params = toChatParams(request, 32000);
+  assert.deepEqual(params, toChatParams(request, 32000));
+  assert.equal(params.sampling.seed, undefined);
+  assert.deepEqual(params.output, { type: "json", schema, param: "response_format.json_schema.schema" });
+  assert.equal(compileGeneration(toChatParams(chat({ seed: 7 }), 32000)).sampling.seed, 7);
+  const drawn = compileGeneration(params).sampling.seed;
+  assert.ok(Number.isInteger(drawn) && drawn >= 0 && drawn < 2 ** 31);
+  const fn = { name: "f", parameters: { type: "object", properties: { x: { type: "string" } } } };
+  assert.deepEqual(toChatParams(chat({ functions: [fn], function_call: { name: "f" } }), 32000).output, {
+    type: "tool_calls",
+    tools: [{ tool: fn, param: "functions[0].parameters" }],
+    parallel: false,
+    param: "functions",
+  });
+  assert.equal(toCompletionParams(parseRequest(completionRequestSchema, { model: "m", prompt: "a" }), 32000).sampling.seed, undefined);
+});
+
+test("tool schema errors name the tool's field as the request wrote it: a definition, a forced subset, the legacy functions", () => {
+  const tool = (name: string, parameters?: unknown) => ({ type: "function", function: { name, ...(parameters ? { parameters } : {}) } });
+  const badDef = { type: "object", properties: { u: { $ref: "#/$defs/unit" } }, $defs: { unit: { type: "string", maxLength: 5000 } } };
+  rejects(() => compiledChat(chat({ tools: [tool("a"), tool("b", badDef)], tool_choice: "required" }), 32000), "tools[1].function.parameters.$defs.unit.maxLength");
+  // forced by name: the tool's index in the request, not in the forced list
+  const tools = [...Array.from({ length: 11 }, (_, i) => tool(`t${i}`)), tool("bad", badDef)];
+  rejects(() => compiledChat(chat({ tools, tool_choice: { type: "function", function: { name: "bad" } } }), 32000), "tools[11].function.parameters.$defs.unit.maxLength");
+  rejects(() => compiledChat(chat({ functions: [{ name: "a" }, { name: "b", parameters: badDef }], function_call: { name: "b" } }), 32000), "functions[1].parameters.$defs.unit.maxLength");
+  assert.throws(
+    () => toChatParams(chat({ functions: [{ name: "a" }, { name: "a" }] }), 32000),
+    (error: unknown) => error instanceof InvalidRequestError && error.param === "functions" && error.message === "The function 'a' is listed twice in 'functions'.",
+  );
 });

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { renderToolMessages } from "../../src/tools/renderToolMessages.js";
+import { renderToolMessages } from "../../src/templates/renderToolMessages.js";
 import { toolCallGrammar } from "../../src/tools/toolCallGrammar.js";
 import { ToolCallParser, type ToolOutputEvent } from "../../src/tools/ToolCallParser.js";
 import { toolCallSchema } from "../../src/tools/toolCallSchema.js";
+import { ToolSchemaError } from "../../src/tools/ToolSchemaError.js";
 
 const weather = {
   name: "get_weather",
@@ -86,7 +87,7 @@ test("tools are described in the system message; past calls and their results ar
 });
 
 test("the call schema: one alternative per tool, each tool's $defs moved up under its own name", () => {
-  const schema = toolCallSchema([weather, ping]) as { anyOf: Array<{ properties: { arguments: { properties?: { unit?: { $ref: string } } } } }>; $defs: object };
+  const schema = toolCallSchema([weather, ping]).schema as { anyOf: Array<{ properties: { arguments: { properties?: { unit?: { $ref: string } } } } }>; $defs: object };
   assert.deepEqual(Object.keys(schema.$defs), ["t0_unit"]);
   assert.equal(schema.anyOf[0]!.properties.arguments.properties!.unit!.$ref, "#/$defs/t0_unit");
   const validate = new Ajv2020({ strict: false }).compile(schema);
@@ -123,4 +124,25 @@ test("single-call mode: the first call ends the output, and a call left open by 
     renderToolMessages([{ role: "tool", name: "ping", content: "pong" }], []).map((m) => m.content),
     ['<tool_response>{"name":"ping","content":"pong"}</tool_response>'],
   );
+});
+
+test("a schema the call grammar cannot enforce is located in the tools given: the tool, and the path inside its parameters", () => {
+  const located = (tools: Array<{ name: string; parameters?: Record<string, unknown> }>): unknown => {
+    try {
+      toolCallGrammar(tools, true);
+    } catch (error) {
+      assert.ok(error instanceof ToolSchemaError);
+      return error.location;
+    }
+    assert.fail("the grammar was built");
+  };
+  const bad = { type: "object", properties: { code: { type: "string", pattern: "x" } } };
+  assert.deepEqual(located([ping, { name: "f", parameters: bad }]), { tool: 1, path: ".properties.code.pattern" });
+  // `t1_` is no prefix of `t10_`: the definition is the eleventh tool's
+  const withDef = { type: "object", properties: { u: { $ref: "#/$defs/u" } }, $defs: { u: { type: "array", maxItems: 5000 } } };
+  const many = [...Array.from({ length: 10 }, (_, i) => ({ name: `p${i}`, parameters: { type: "object", properties: {}, $defs: { u: { type: "null" } } } })), { name: "f", parameters: withDef }];
+  assert.deepEqual(located(many), { tool: 10, path: ".$defs.u.maxItems" });
+  // a schema whose value never ends is the call's as a whole: no one tool
+  const endless = { $defs: { node: { type: "object", properties: { next: { $ref: "#/$defs/node" } }, required: ["next"] } }, $ref: "#/$defs/node" };
+  assert.equal(located([{ name: "f", parameters: endless }]), undefined);
 });

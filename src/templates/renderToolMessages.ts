@@ -1,5 +1,6 @@
-import type { ChatMessage } from "../templates/ChatTemplate.js";
-import { TOOL_CALL_CLOSE, TOOL_CALL_OPEN, type ToolChatMessage, type ToolDefinition } from "./types.js";
+import { parseArguments } from "../tools/parseArguments.js";
+import { TOOL_CALL_CLOSE, TOOL_CALL_OPEN, type ToolChatMessage, type ToolDefinition } from "../tools/types.js";
+import type { ChatMessage } from "./ChatTemplate.js";
 
 /**
  * Messages in the three roles every chat format has. The tools (when offered) are described in the system message,
@@ -37,15 +38,6 @@ export function renderToolMessages(messages: readonly ToolChatMessage[], tools: 
   if (system === 0) out[0] = { ...out[0]!, content: `${out[0]!.content}\n\n${block}` };
   else out.unshift({ role: "system", content: block });
   return out;
-}
-
-/** A call's arguments as the JSON value they hold (as they were sent, when they are not JSON). */
-export function parseArguments(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }
 
 function toolsBlock(tools: readonly ToolDefinition[]): string {
