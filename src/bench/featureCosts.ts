@@ -1,6 +1,6 @@
 import { Engine } from "../engine/Engine.js";
 import type { GenerationRequest, SamplingParams } from "../engine/types.js";
-import { closeJson } from "../grammar/closeJson.js";
+import { jsonCloser } from "../grammar/closeJson.js";
 import { jsonObjectGrammar } from "../grammar/jsonSchemaGrammar.js";
 import { closingCost } from "./closingCost.js";
 import { percentile } from "./percentile.js";
@@ -38,11 +38,13 @@ const SAMPLING: SamplingParams = {
 export async function featureCosts(modelPath: string, threads: number, tokens: number, runs: number): Promise<FeatureCosts> {
   const engine = await Engine.load({ modelPath, parallel: 1, contextSize: 1024, threads });
   try {
-    const variants: Record<Exclude<keyof FeatureCosts, "closingMicrosPerToken">, Partial<GenerationRequest>> = {
-      plain: {},
-      logprobs: { logprobs: 0 },
-      topLogprobs: { logprobs: 5 },
-      jsonGrammar: { structured: { grammar: jsonObjectGrammar(), close: (text) => closeJson(text) } },
+    const grammar = jsonObjectGrammar();
+    // a closer per request: it carries its reading of one output from token to token
+    const variants: Record<Exclude<keyof FeatureCosts, "closingMicrosPerToken">, () => Partial<GenerationRequest>> = {
+      plain: () => ({}),
+      logprobs: () => ({ logprobs: 0 }),
+      topLogprobs: () => ({ logprobs: 5 }),
+      jsonGrammar: () => ({ structured: { grammar, close: jsonCloser() } }),
     };
     const steps: Record<keyof typeof variants, number[]> = { plain: [], logprobs: [], topLogprobs: [], jsonGrammar: [] };
     let current: number[] = [];
@@ -51,9 +53,9 @@ export async function featureCosts(modelPath: string, threads: number, tokens: n
     });
     try {
       for (let run = 0; run < runs; run++) {
-        for (const [name, extra] of Object.entries(variants) as Array<[keyof typeof variants, Partial<GenerationRequest>]>) {
+        for (const [name, extra] of Object.entries(variants) as Array<[keyof typeof variants, () => Partial<GenerationRequest>]>) {
           current = steps[name];
-          const request = { promptTokens: engine.promptTokens(`Run ${run}: once upon a time`, true), maxTokens: tokens, sampling: SAMPLING, stop: [], ...extra };
+          const request = { promptTokens: engine.promptTokens(`Run ${run}: once upon a time`, true), maxTokens: tokens, sampling: SAMPLING, stop: [], ...extra() };
           for await (const event of engine.generate(request)) void event;
         }
       }

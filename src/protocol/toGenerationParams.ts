@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import { InvalidRequestError } from "../errors/ApiError.js";
 import type { SamplingParams, StructuredOutput } from "../engine/types.js";
-import { assertClosable, closeJson } from "../grammar/closeJson.js";
+import { assertClosable, jsonCloser } from "../grammar/closeJson.js";
 import { jsonObjectGrammar, jsonSchemaGrammar, SchemaError } from "../grammar/jsonSchemaGrammar.js";
 import { toolCallGrammar } from "../tools/toolCallGrammar.js";
 import type { ToolChatMessage, ToolDefinition } from "../tools/types.js";
@@ -229,7 +229,7 @@ function structuredOutput(format: ChatCompletionRequest["response_format"]): Str
     const grammar = schema === undefined ? jsonObjectGrammar() : jsonSchemaGrammar(schema);
     // a schema with a value the closing could not end is refused now, not when an output needs closing
     if (schema !== undefined) assertClosable(schema);
-    return { grammar, close: (text) => closeJson(text, schema) };
+    return { grammar, close: jsonCloser(schema) };
   } catch (error) {
     if (!(error instanceof SchemaError)) throw error;
     const at = error.path === "" || /^[.[]/.test(error.path) ? error.path : `.${error.path}`;
