@@ -1,7 +1,8 @@
 import { Engine } from "../engine/Engine.js";
 import type { GenerationRequest, SamplingParams } from "../engine/types.js";
-import { closeJson } from "../grammar/closeJson.js";
+import { jsonCloser } from "../grammar/closeJson.js";
 import { jsonObjectGrammar } from "../grammar/jsonSchemaGrammar.js";
+import { closingCost } from "./closingCost.js";
 import { percentile } from "./percentile.js";
 
 /** Decode-step ms in this process (one stream: one token each), at the API's default sampling, per feature. */
@@ -13,6 +14,8 @@ export interface FeatureCosts {
   topLogprobs: number;
   /** `response_format: json_object`: its grammar and closing check. */
   jsonGrammar: number;
+  /** µs per sampled token that closing a `json_object` output costs at 4 000 tokens (CPU only, `closingCost`). */
+  closingMicrosPerToken: number;
 }
 
 const SAMPLING: SamplingParams = {
@@ -35,22 +38,24 @@ const SAMPLING: SamplingParams = {
 export async function featureCosts(modelPath: string, threads: number, tokens: number, runs: number): Promise<FeatureCosts> {
   const engine = await Engine.load({ modelPath, parallel: 1, contextSize: 1024, threads });
   try {
-    const variants: Record<keyof FeatureCosts, Partial<GenerationRequest>> = {
-      plain: {},
-      logprobs: { logprobs: 0 },
-      topLogprobs: { logprobs: 5 },
-      jsonGrammar: { structured: { grammar: jsonObjectGrammar(), close: (text) => closeJson(text) } },
+    const grammar = jsonObjectGrammar();
+    // a closer per request: it carries its reading of one output from token to token
+    const variants: Record<Exclude<keyof FeatureCosts, "closingMicrosPerToken">, () => Partial<GenerationRequest>> = {
+      plain: () => ({}),
+      logprobs: () => ({ logprobs: 0 }),
+      topLogprobs: () => ({ logprobs: 5 }),
+      jsonGrammar: () => ({ structured: { grammar, close: jsonCloser() } }),
     };
-    const steps: Record<keyof FeatureCosts, number[]> = { plain: [], logprobs: [], topLogprobs: [], jsonGrammar: [] };
+    const steps: Record<keyof typeof variants, number[]> = { plain: [], logprobs: [], topLogprobs: [], jsonGrammar: [] };
     let current: number[] = [];
     const stop = engine.observeSteps((step) => {
       if (step.prefill.length === 0 && step.decode.length === 1) current.push(step.ms);
     });
     try {
       for (let run = 0; run < runs; run++) {
-        for (const [name, extra] of Object.entries(variants) as Array<[keyof FeatureCosts, Partial<GenerationRequest>]>) {
+        for (const [name, extra] of Object.entries(variants) as Array<[keyof typeof variants, () => Partial<GenerationRequest>]>) {
           current = steps[name];
-          const request = { promptTokens: engine.promptTokens(`Run ${run}: once upon a time`, true), maxTokens: tokens, sampling: SAMPLING, stop: [], ...extra };
+          const request = { promptTokens: engine.promptTokens(`Run ${run}: once upon a time`, true), maxTokens: tokens, sampling: SAMPLING, stop: [], ...extra() };
           for await (const event of engine.generate(request)) void event;
         }
       }
@@ -58,7 +63,13 @@ export async function featureCosts(modelPath: string, threads: number, tokens: n
       stop();
     }
     const median = (values: number[]): number => (values.length === 0 ? Number.NaN : percentile(values, 50));
-    return { plain: median(steps.plain), logprobs: median(steps.logprobs), topLogprobs: median(steps.topLogprobs), jsonGrammar: median(steps.jsonGrammar) };
+    return {
+      plain: median(steps.plain),
+      logprobs: median(steps.logprobs),
+      topLogprobs: median(steps.topLogprobs),
+      jsonGrammar: median(steps.jsonGrammar),
+      closingMicrosPerToken: closingCost(4_000, runs),
+    };
   } finally {
     await engine.dispose();
   }

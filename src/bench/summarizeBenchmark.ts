@@ -81,6 +81,7 @@ export function summarizeBenchmark(report: BenchmarkReport): string {
     row("decode step ms in-process (median): plain / logprobs / top_logprobs 5 / json_object grammar", (m) =>
       [m.featureCosts.plain, m.featureCosts.logprobs, m.featureCosts.topLogprobs, m.featureCosts.jsonGrammar].map((v) => fixed(v, 1)).join(" / "),
     ),
+    row("structured-output closing, µs per token at a 4 000-token output (json_object, CPU only)", (m) => fixed(m.featureCosts.closingMicrosPerToken, 1)),
   ];
   const targets = report.targets.map((t) => `- ${t.met ? "met" : "MISSED"}: ${t.target}: ${t.value}`);
   const machine = report.machine;

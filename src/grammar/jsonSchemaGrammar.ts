@@ -15,18 +15,10 @@
  */
 
 import { SCHEMA_LIMITS } from "./schemaLimits.js";
+import { SchemaError } from "./SchemaError.js";
+import { type JsonType, type Schema, type SchemaNode, schemaNode, TYPES } from "./schemaNode.js";
 
-/** A schema keyword or value the grammar cannot enforce; `path` locates it inside the schema. */
-export class SchemaError extends Error {
-  constructor(
-    readonly path: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-type Schema = boolean | { [keyword: string]: unknown };
+export { SchemaError } from "./SchemaError.js";
 
 const ANNOTATIONS = new Set(["title", "description", "$schema", "$id", "$comment", "default", "examples", "deprecated", "readOnly", "writeOnly", "$defs", "definitions", "strict"]);
 /** The keywords enforced (`minimum` only as 0 on an integer); as in JSON Schema, one that does not apply to the type is ignored. */
@@ -36,8 +28,6 @@ const KEYWORDS = new Set([
   ...["items", "prefixItems", "minItems", "maxItems"],
   ...["minLength", "maxLength", "format"],
 ]);
-const TYPES = ["string", "number", "integer", "boolean", "null", "object", "array"] as const;
-type JsonType = (typeof TYPES)[number];
 
 const PRIMITIVES: Record<string, string> = {
   ws: '" "?',
@@ -118,23 +108,18 @@ class GrammarBuilder {
     if (depth > SCHEMA_LIMITS.depth) throw new SchemaError(path, `the schema nests deeper than ${SCHEMA_LIMITS.depth} levels (references followed included)`);
     if (++this.subschemas > SCHEMA_LIMITS.subschemas) throw new SchemaError(path, `the schema has more than ${SCHEMA_LIMITS.subschemas} subschemas`);
     if (schema === true) return this.primitive("value");
-    if (schema === false) throw new SchemaError(path, "the schema 'false' accepts no value");
-    if (!isObject(schema)) throw new SchemaError(path, "a schema must be an object or a boolean");
-    this.checkKeywords(schema, path);
-    if (typeof schema.$ref === "string") return this.ref(schema.$ref, path, depth);
-    if ("const" in schema) return this.define(this.values([schema.const], `${path}.const`).join(" | "));
-    if (schema.enum !== undefined) {
-      if (!Array.isArray(schema.enum) || schema.enum.length === 0) throw new SchemaError(`${path}.enum`, "'enum' must be a non-empty array");
-      return this.define(this.values(schema.enum, `${path}.enum`).join(" | "));
+    if (isObject(schema)) this.checkKeywords(schema, path);
+    const node = schemaNode(schema, this.root, path);
+    switch (node.kind) {
+      case "ref":
+        return this.ref(node, path, depth);
+      case "values":
+        return this.define(this.values(node.values, node.path).join(" | "));
+      case "alternatives":
+        return this.define(node.options.map((option, i) => this.rule(option, node.paths[i]!, depth + 1)).join(" | "));
+      default:
+        return this.define((node.types ?? TYPES).map((type) => this.typed(type, node.schema, path, depth)).join(" | "));
     }
-    const alternatives = schema.anyOf ?? schema.oneOf;
-    if (alternatives !== undefined) {
-      const key = schema.anyOf !== undefined ? "anyOf" : "oneOf";
-      if (!Array.isArray(alternatives) || alternatives.length === 0) throw new SchemaError(`${path}.${key}`, `'${key}' must be a non-empty array`);
-      return this.define(alternatives.map((alternative, i) => this.rule(alternative as Schema, `${path}.${key}[${i}]`, depth + 1)).join(" | "));
-    }
-    const types = this.types(schema, path);
-    return this.define(types.map((type) => this.typed(type, schema, path, depth)).join(" | "));
   }
 
   /** `enum` values or a `const` as GBNF literals, counted against the limits on values and their characters. */
@@ -159,22 +144,6 @@ class GrammarBuilder {
   private repeat(item: string, min: number, max: number | undefined, path: string): string {
     this.repetitionPath = path;
     return `${item}{${min},${max ?? ""}}`;
-  }
-
-  private types(schema: Record<string, unknown>, path: string): JsonType[] {
-    const type = schema.type;
-    if (type === undefined) {
-      // no type: what the other keywords describe, or any value
-      if (schema.properties !== undefined || schema.additionalProperties !== undefined || schema.required !== undefined) return ["object"];
-      if (schema.items !== undefined || schema.prefixItems !== undefined) return ["array"];
-      return [...TYPES];
-    }
-    const list = Array.isArray(type) ? type : [type];
-    for (const item of list) {
-      if (!TYPES.includes(item as JsonType)) throw new SchemaError(`${path}.type`, `unknown type ${JSON.stringify(item)}`);
-    }
-    if (list.length === 0) throw new SchemaError(`${path}.type`, "'type' must name a type");
-    return list as JsonType[];
   }
 
   private typed(type: JsonType, schema: Record<string, unknown>, path: string, depth: number): string {
@@ -281,20 +250,14 @@ class GrammarBuilder {
     return value as number;
   }
 
-  private ref(target: string, path: string, depth: number): string {
-    const match = /^#\/(\$defs|definitions)\/([^/]+)$/.exec(target);
-    if (!match) throw new SchemaError(`${path}.$ref`, `only references to '#/$defs/NAME' or '#/definitions/NAME' are supported, not ${JSON.stringify(target)}`);
-    const name = this.refs.get(target);
+  private ref(node: Extract<SchemaNode, { kind: "ref" }>, path: string, depth: number): string {
+    const name = this.refs.get(node.ref);
     if (name !== undefined) return name;
-    const container = typeof this.root === "object" && Object.hasOwn(this.root, match[1]!) ? this.root[match[1]!] : undefined;
-    // own names only: `#/$defs/constructor` must not find Object.prototype's
-    const definition = isObject(container) && Object.hasOwn(container, match[2]!) ? container[match[2]!] : undefined;
-    if (definition === undefined) throw new SchemaError(`${path}.$ref`, `${JSON.stringify(target)} is not defined`);
-    this.chars(match[2]!.length, `${path}.$ref`);
+    this.chars(node.name.length, `${path}.$ref`);
     const ruleName = `ref${this.refs.size}`;
-    this.refs.set(target, ruleName);
+    this.refs.set(node.ref, ruleName);
     this.rules.set(ruleName, ""); // reserved now: the definition may refer to itself
-    this.rules.set(ruleName, this.rule(definition as Schema, `${match[1]}.${match[2]}`, depth + 1));
+    this.rules.set(ruleName, this.rule(node.target, node.path, depth + 1));
     return ruleName;
   }
 

@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import type { SamplingParams, StructuredOutput } from "../engine/types.js";
 import { InvalidRequestError } from "../errors/ApiError.js";
-import { assertClosable, closeJson } from "../grammar/closeJson.js";
+import { assertClosable, jsonCloser } from "../grammar/closeJson.js";
 import { jsonObjectGrammar, jsonSchemaGrammar, SchemaError } from "../grammar/jsonSchemaGrammar.js";
 import type { RequestedOutput, RequestedSampling } from "../protocol/toGenerationParams.js";
 import { toolCallGrammar } from "../tools/toolCallGrammar.js";
@@ -29,7 +29,7 @@ function jsonGrammar({ schema, param }: JsonOutput): StructuredOutput {
   try {
     const grammar = schema === undefined ? jsonObjectGrammar() : jsonSchemaGrammar(schema);
     if (schema !== undefined) assertClosable(schema);
-    return { grammar, close: (text) => closeJson(text, schema) };
+    return { grammar, close: jsonCloser(schema) };
   } catch (error) {
     if (!(error instanceof SchemaError)) throw error;
     // a definition is located from the schema's root without a leading dot (`$defs.NAME`)

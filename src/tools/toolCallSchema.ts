@@ -1,3 +1,4 @@
+import { renameRefs } from "../grammar/renameRefs.js";
 import type { ToolSchemaLocation } from "./ToolSchemaError.js";
 import type { ToolDefinition } from "./types.js";
 
@@ -26,11 +27,11 @@ export function toolCallSchema(tools: readonly ToolDefinition[]): CallSchema {
     const rename = (name: string): string => `${prefix(index)}${name}`;
     for (const container of [$defs, definitions]) {
       if (container === null || typeof container !== "object") continue;
-      for (const [name, schema] of Object.entries(container)) defs[rename(name)] = rewriteRefs(schema, rename);
+      for (const [name, schema] of Object.entries(container)) defs[rename(name)] = renameRefs(schema, rename);
     }
     return {
       type: "object",
-      properties: { name: { const: tool.name }, arguments: rewriteRefs(parameters, rename) },
+      properties: { name: { const: tool.name }, arguments: renameRefs(parameters, rename) },
       required: ["name", "arguments"],
       additionalProperties: false,
     };
@@ -48,20 +49,4 @@ export function toolCallSchema(tools: readonly ToolDefinition[]): CallSchema {
     return undefined;
   };
   return { schema, locate };
-}
-
-/** `$ref`s to a tool's own definitions renamed to where they moved: a rename of names, not a resolution. */
-
-function rewriteRefs(schema: unknown, rename: (name: string) => string): unknown {
-  if (Array.isArray(schema)) return schema.map((item) => rewriteRefs(item, rename));
-  if (schema === null || typeof schema !== "object") return schema;
-  return Object.fromEntries(
-    Object.entries(schema).map(([key, value]) => {
-      if (key === "$ref" && typeof value === "string") {
-        const match = /^#\/(?:\$defs|definitions)\/([^/]+)$/.exec(value);
-        return [key, match ? `#/$defs/${rename(match[1]!)}` : value];
-      }
-      return [key, rewriteRefs(value, rename)];
-    }),
-  );
 }

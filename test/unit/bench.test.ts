@@ -1,9 +1,16 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { BenchmarkReport } from "../../src/bench/BenchmarkReport.js";
+import { closingCost } from "../../src/bench/closingCost.js";
 import { percentile } from "../../src/bench/percentile.js";
 import { judgeTargets, overhead, speedup, warmToCold } from "../../src/bench/summarizeBenchmark.js";
 import { copySequencePrefix } from "../../src/engine/copySequencePrefix.js";
+
+test("the closing cost is measured on a JSON text the closer accepts, as a time per token", () => {
+  // a text the closer refused would throw: every piece of it is closed
+  const micros = closingCost(500, 1);
+  assert.ok(Number.isFinite(micros) && micros > 0, String(micros));
+});
 
 test("percentile interpolates between ranks, as numpy's default", () => {
   assert.equal(percentile([4, 1, 3, 2], 50), 2.5);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import fc from "fast-check";
-import { assertClosable, closeJson, smallestJson } from "../../src/grammar/closeJson.js";
+import { assertClosable, closeJson, jsonCloser, smallestJson } from "../../src/grammar/closeJson.js";
 import { jsonSchemaGrammar } from "../../src/grammar/jsonSchemaGrammar.js";
 
 /**
@@ -156,6 +156,49 @@ test("property: every prefix of a valid value, closed, parses and validates (sha
     ),
     { numRuns: 3000 },
   );
+});
+
+/** The closing of `text`, or the error's class name when there is none. */
+function closingOf(close: (text: string) => string, text: string): string {
+  try {
+    return close(text);
+  } catch (error) {
+    return `threw ${(error as Error).constructor.name}`;
+  }
+}
+
+test("property: closing incrementally, piece by piece, gives the closings of each prefix read from scratch", () => {
+  fc.assert(
+    fc.property(
+      closable.chain((schema) => fc.tuple(fc.constant(schema), valueOf(schema), fc.boolean(), fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 40 }))),
+      ([schema, value, spaced, pieces]) => {
+        const text = spell(value, spaced);
+        const close = jsonCloser(schema);
+        let at = 0;
+        for (let k = 0; at < text.length; k++) {
+          at = Math.min(text.length, at + pieces[k % pieces.length]!);
+          const prefix = text.slice(0, at);
+          assert.equal(closingOf(close, prefix), closingOf((t) => closeJson(t, schema), prefix), `${JSON.stringify(schema)}: ${JSON.stringify(prefix)}`);
+        }
+      },
+    ),
+    { numRuns: 1000 },
+  );
+});
+
+test("one closing function follows interleaved outputs (a request's choices), and a text that extends none", () => {
+  const schema = { type: "object", properties: { a: { type: "array", items: { enum: [1, 12] } }, b: { type: "string" } }, required: ["b"] };
+  const outputs = ['{"a": [12, 1, 12], "b": "xy"}', '{"a": [1], "b": "z"}', '{"b": "é\\u00e9"}'];
+  const close = jsonCloser(schema);
+  for (let at = 1; at <= Math.max(...outputs.map((o) => o.length)); at++) {
+    for (const output of outputs) {
+      const prefix = output.slice(0, at);
+      assert.equal(closingOf(close, prefix), closingOf((t) => closeJson(t, schema), prefix), prefix);
+    }
+  }
+  assert.equal(close('{"a": [1'), '],"b":""}', "a shorter text than any read: read from scratch");
+  assert.equal(closingOf(close, '{"c'), "threw NotAPrefixError");
+  assert.equal(close('{"a": [1, 12'), '],"b":""}', "after an error, read from scratch");
 });
 
 test("alternatives where one value is a prefix of another close validly at every cut", () => {

@@ -3,6 +3,8 @@ import { test } from "node:test";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { closeJson, smallestJson } from "../../src/grammar/closeJson.js";
 import { jsonObjectGrammar, jsonSchemaGrammar, SchemaError } from "../../src/grammar/jsonSchemaGrammar.js";
+import { renameRefs } from "../../src/grammar/renameRefs.js";
+import { resolveRef } from "../../src/grammar/resolveRef.js";
 
 const ajv = new Ajv2020({ strict: false });
 
@@ -90,4 +92,18 @@ test("string formats: the grammar spells them, and a half-written one is complet
   const closed = prefix + closeJson(prefix, schema);
   assert.equal(closed, '{"day":"2024-01-01","at":"2000-01-01T00:00:00Z"}');
   assert.ok(new Ajv2020({ strict: false, validateFormats: false }).validate(schema, JSON.parse(closed)));
+});
+
+test("references: one resolver for the grammar and the closing, and renamed when definitions move to another root", () => {
+  const root = { $defs: { point: { type: "integer" } }, definitions: { name: { type: "string" } } };
+  assert.deepEqual(resolveRef(root, "#/$defs/point", ".a"), { name: "point", target: { type: "integer" }, path: "$defs.point" });
+  assert.equal(resolveRef(root, "#/definitions/name", "").path, "definitions.name");
+  assert.throws(() => resolveRef(root, "#/$defs/constructor", ".a"), (e: unknown) => e instanceof SchemaError && e.path === ".a.$ref" && /not defined/.test(e.message));
+  assert.throws(() => resolveRef(root, "https://example.com/s", ""), (e: unknown) => e instanceof SchemaError && /only references/.test(e.message));
+  const schema = { type: "array", items: [{ $ref: "#/$defs/point" }, { anyOf: [{ $ref: "#/definitions/name" }, { $ref: "other.json" }] }] };
+  assert.deepEqual(renameRefs(schema, (name) => `t0_${name}`), {
+    type: "array",
+    items: [{ $ref: "#/$defs/t0_point" }, { anyOf: [{ $ref: "#/$defs/t0_name" }, { $ref: "other.json" }] }],
+  });
+  assert.equal(schema.items[0]!.$ref, "#/$defs/point", "the schema itself is left as it was");
 });
