@@ -151,6 +151,11 @@ export function contentFilterResults(verdict?: ModerationVerdict, blocking = fal
   };
 }
 
+/** The prompts' verdicts as Azure's `prompt_filter_results`; undefined when there are none (moderation off). */
+export function promptFilterResults(verdicts: readonly ModerationVerdict[] | undefined, blocking: boolean): PromptFilterResults | undefined {
+  return verdicts?.map((verdict, index) => ({ prompt_index: index, content_filter_results: contentFilterResults(verdict, blocking) }));
+}
+
 /** What a verdict found, in words (for error messages). */
 export function findings(verdict: ModerationVerdict): string[] {
   return [
