@@ -1,7 +1,7 @@
 import type { GenerationUsage } from "../engine/types.js";
 import type { ChatCompletionRequest } from "../protocol/requests.js";
 import {
-  contentFilterResults,
+  contentFilterField,
   promptFilterResults,
   responseId,
   SYSTEM_FINGERPRINT,
@@ -105,7 +105,7 @@ function chatCompletion(results: readonly ChoiceResult[], usage: GenerationUsage
       },
       logprobs: wantsLogprobs && result.finishReason !== "content_filter" ? toChatLogprobs(result.logprobs) : null,
       finish_reason: chatFinishReason(result.finishReason, legacy),
-      content_filter_results: contentFilterResults(result.verdict, blocking),
+      ...contentFilterField(result.verdict, blocking),
     };
   });
   return {

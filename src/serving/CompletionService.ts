@@ -1,7 +1,7 @@
 import type { ModerationVerdict } from "../moderation/ModerationVerdict.js";
 import type { CompletionRequest } from "../protocol/requests.js";
 import {
-  contentFilterResults,
+  contentFilterField,
   promptFilterResults,
   responseId,
   SYSTEM_FINGERPRINT,
@@ -83,7 +83,7 @@ export class CompletionService extends GenerationSurface<CompletionRequest, Comp
       text,
       logprobs,
       finish_reason: finishReason,
-      content_filter_results: contentFilterResults(verdict, pipeline.blocking),
+      ...contentFilterField(verdict, pipeline.blocking),
     });
     if (params.stream) {
       const rendering = {

@@ -1,7 +1,7 @@
 import type { TokenLogprob } from "../engine/types.js";
 import type { ModerationVerdict } from "../moderation/ModerationVerdict.js";
 import {
-  contentFilterResults,
+  contentFilterField,
   SYSTEM_FINGERPRINT,
   toChatLogprobs,
   toolCallId,
@@ -53,7 +53,7 @@ export async function* chatChunks(events: AsyncIterable<PipelineEvent>, renderin
     object: "chat.completion.chunk",
     created,
     model,
-    choices: [{ index, delta, logprobs, finish_reason: finishReason, content_filter_results: contentFilterResults(verdict, blocking) }],
+    choices: [{ index, delta, logprobs, finish_reason: finishReason, ...contentFilterField(verdict, blocking) }],
     ...(first && promptFilter ? { prompt_filter_results: promptFilter } : {}),
     system_fingerprint: SYSTEM_FINGERPRINT,
     ...(includeUsage ? { usage: null } : {}),
