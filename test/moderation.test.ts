@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Engine } from "../src/engine/Engine.js";
 import { GuardClassifier } from "../src/moderation/GuardClassifier.js";
-import { MODEL_ID, postJson, startTestServer, tinyModelPath, type TestServer } from "./helpers/testServer.js";
+import { assertOpenAiShape as validate } from "./helpers/assertOpenAiShape.js";
+import { MODEL_ID, postJson, readSseEvents, startTestServer, tinyModelPath, type TestServer } from "./helpers/testServer.js";
 
 const ask = (content: string) => [{ role: "user" as const, content }];
 /** "▁fuck" is two tokens in Llama-2's vocabulary: " f" (285) and "uck" (2707); biased, the noise model writes them. */
@@ -144,6 +145,54 @@ describe("a moderation model", () => {
       } else {
         await response.body?.cancel();
       }
+    }
+  });
+});
+
+describe("moderation off", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ parallel: 2, moderation: "off" });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  /** Each response body or chunk of one request, as the server wrote it (no client in between to drop fields). */
+  async function bodies(route: string, request: Record<string, unknown>): Promise<Array<Record<string, unknown>>> {
+    const response = await postJson(`${server.url}/v1/${route}`, { model: MODEL_ID, max_tokens: 6, temperature: 0, logit_bias: SWEAR, ...request });
+    assert.equal(response.status, 200);
+    if (request.stream !== true) return [(await response.json()) as Record<string, unknown>];
+    const events = await readSseEvents(response);
+    assert.equal(events.pop(), "[DONE]");
+    return events.map((event) => JSON.parse(event) as Record<string, unknown>);
+  }
+
+  test("nothing is checked and nothing is reported: no content_filter_results, no prompt_filter_results, chat and completions, streamed or not", async () => {
+    // a profane prompt and a profane output: reported under report, refused or withheld under block; here they pass as they are
+    const chat = { messages: ask("you are a fucking idiot") };
+    const completion = { prompt: "you are a fucking idiot" };
+    const cases = [
+      { route: "chat/completions", request: chat, schema: "CreateChatCompletionResponse" },
+      { route: "chat/completions", request: { ...chat, stream: true, stream_options: { include_usage: true } }, schema: "CreateChatCompletionStreamResponse" },
+      { route: "completions", request: completion, schema: "CreateCompletionResponse" },
+      // OpenAI's schema has none for a streamed completion's chunks (its CreateCompletionResponse allows no null finish_reason)
+      { route: "completions", request: { ...completion, stream: true }, schema: undefined },
+    ];
+    for (const { route, request, schema } of cases) {
+      const all = await bodies(route, request);
+      assert.ok(all.length > 0, route);
+      let text = "";
+      for (const body of all) {
+        if (schema) validate(schema, body);
+        assert.ok(!("prompt_filter_results" in body), `${route}: ${JSON.stringify(body)}`);
+        const choices = body.choices as Array<Record<string, unknown> & { text?: string; message?: { content: string }; delta?: { content?: string } }>;
+        for (const choice of choices) {
+          assert.ok(!("content_filter_results" in choice), `${route}: ${JSON.stringify(choice)}`);
+          text += choice.text ?? choice.message?.content ?? choice.delta?.content ?? "";
+        }
+      }
+      assert.match(text, /fuck/, `${route}: the biased output is not withheld`);
     }
   });
 });

@@ -3,8 +3,8 @@ import type { FinishReason, GenerationUsage, TokenAlternative, TokenLogprob } fr
 import type { HarmCategory, ModerationVerdict } from "../moderation/ModerationVerdict.js";
 
 /**
- * Response bodies, shaped as the hosted API sends them (its `content_filter_results`, `system_fingerprint`,
- * usage details) and valid against OpenAI's published schema at the same time (`logprobs: null`,
+ * Response bodies, shaped as the hosted API sends them (its `content_filter_results` when moderation runs,
+ * `system_fingerprint`, usage details) and valid against OpenAI's published schema at the same time (`logprobs: null`,
  * `refusal: null`, usage details as objects).
  */
 
@@ -84,7 +84,8 @@ export interface ChatCompletion {
     message: { role: "assistant"; content: string | null; refusal: null; tool_calls?: ToolCallWire[]; function_call?: { name: string; arguments: string } };
     logprobs: ChatLogprobs | null;
     finish_reason: ChoiceFinishReason;
-    content_filter_results: ContentFilterResults;
+    /** When moderation runs. */
+    content_filter_results?: ContentFilterResults;
   }>;
   /** When moderation runs. */
   prompt_filter_results?: PromptFilterResults;
@@ -102,7 +103,8 @@ export interface ChatCompletionChunk {
     delta: { role?: "assistant"; content?: string; tool_calls?: ToolCallDelta[]; function_call?: { name?: string; arguments: string } };
     logprobs: ChatLogprobs | null;
     finish_reason: ChoiceFinishReason | null;
-    content_filter_results: ContentFilterResults;
+    /** When moderation runs. */
+    content_filter_results?: ContentFilterResults;
   }>;
   /** On the first chunk, when moderation runs. */
   prompt_filter_results?: PromptFilterResults;
@@ -120,7 +122,8 @@ export interface TextCompletion {
     text: string;
     logprobs: CompletionLogprobs | null;
     finish_reason: FinishReason | "content_filter" | null;
-    content_filter_results: ContentFilterResults;
+    /** When moderation runs. */
+    content_filter_results?: ContentFilterResults;
   }>;
   /** When moderation runs (streamed: on the first chunk). */
   prompt_filter_results?: PromptFilterResults;
@@ -133,12 +136,12 @@ export const SYSTEM_FINGERPRINT = "";
 
 /**
  * A moderation verdict in Azure's shape: `detected` for what was found, `filtered` when it was also acted on
- * (`blocking`). No verdict (moderation off): nothing filtered, nothing detected.
+ * (`blocking`).
  */
-export function contentFilterResults(verdict?: ModerationVerdict, blocking = false): ContentFilterResults {
+export function contentFilterResults(verdict: ModerationVerdict, blocking = false): ContentFilterResults {
   const category = (name: HarmCategory): CategoryResult => {
-    const found = verdict?.categories?.[name] === true;
-    return { filtered: blocking && found, ...(verdict?.categories ? { severity: found ? "high" : "safe" } : {}) };
+    const found = verdict.categories?.[name] === true;
+    return { filtered: blocking && found, ...(verdict.categories ? { severity: found ? "high" : "safe" } : {}) };
   };
   const detected = (found: boolean): { filtered: boolean; detected: boolean } => ({ filtered: blocking && found, detected: found });
   return {
@@ -146,9 +149,22 @@ export function contentFilterResults(verdict?: ModerationVerdict, blocking = fal
     self_harm: category("self_harm"),
     sexual: category("sexual"),
     violence: category("violence"),
-    jailbreak: detected(verdict?.jailbreak === true),
-    profanity: detected(verdict?.profanity === true),
+    jailbreak: detected(verdict.jailbreak),
+    profanity: detected(verdict.profanity),
   };
+}
+
+/**
+ * A choice's `content_filter_results`, when its output was judged: with moderation off there is no verdict and no
+ * field, so that "not checked" cannot be read as "checked, clean".
+ */
+export function contentFilterField(verdict: ModerationVerdict | undefined, blocking: boolean): { content_filter_results?: ContentFilterResults } {
+  return verdict ? { content_filter_results: contentFilterResults(verdict, blocking) } : {};
+}
+
+/** The prompts' verdicts as Azure's `prompt_filter_results`; undefined when there are none (moderation off). */
+export function promptFilterResults(verdicts: readonly ModerationVerdict[] | undefined, blocking: boolean): PromptFilterResults | undefined {
+  return verdicts?.map((verdict, index) => ({ prompt_index: index, content_filter_results: contentFilterResults(verdict, blocking) }));
 }
 
 /** What a verdict found, in words (for error messages). */
