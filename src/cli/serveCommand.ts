@@ -15,6 +15,7 @@ import { servedModelIds } from "../serving/servedModelIds.js";
 import { chatFormats, type ChatFormat } from "../templates/ChatTemplate.js";
 import { demoModel } from "./demoModel.js";
 import { loadServedModel } from "./loadServedModel.js";
+import { numberFlag } from "./numberFlag.js";
 import { ProgressBar } from "./ProgressBar.js";
 
 export const serveUsage = `hermes serve --model FILE.gguf [options]
@@ -57,13 +58,6 @@ const FLUSH_MS = 5_000;
 
 /** The id under which the demo model is also served, so the hosted API's examples run against it unchanged. */
 const DEMO_HOSTED_ID = "nousresearch/nous-hermes-llama2-13b";
-
-function positiveInt(value: string | undefined, flag: string, allowZero = false): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new Error(`${flag} must be a ${allowZero ? "non-negative" : "positive"} integer`);
-  return n;
-}
 
 export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -108,18 +102,15 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (values.demo === (values.model !== undefined)) throw new Error(`give either --model FILE or --demo\n\n${serveUsage}`);
   const modelPath = values.model ?? demoModel();
   if (!existsSync(modelPath)) throw new Error(`model file not found: ${modelPath}`);
-  const port = positiveInt(values.port, "--port", true) ?? 8080;
-  const parallel = positiveInt(values.parallel, "--parallel") ?? 2;
-  const contextSize = positiveInt(values["ctx-size"], "--ctx-size");
-  const threads = positiveInt(values.threads, "--threads") ?? (values.demo ? 1 : undefined);
-  const maxQueue = positiveInt(values["max-queue"], "--max-queue", true) ?? 64 * parallel;
-  const queueTimeout = Number(values["queue-timeout"]);
-  if (!(queueTimeout >= 0)) throw new Error("--queue-timeout must be a number of seconds >= 0");
-  const requestTimeout = Number(values["request-timeout"]);
-  if (!(requestTimeout >= 0)) throw new Error("--request-timeout must be a number of seconds >= 0");
-  const shutdownGrace = Number(values["shutdown-grace"]);
-  if (!(shutdownGrace >= 0)) throw new Error("--shutdown-grace must be a number of seconds >= 0");
-  const prefillChunk = positiveInt(values["prefill-chunk"], "--prefill-chunk");
+  const port = numberFlag(values.port, "--port", "non-negative");
+  const parallel = numberFlag(values.parallel, "--parallel", "positive");
+  const contextSize = numberFlag(values["ctx-size"], "--ctx-size", "positive");
+  const threads = numberFlag(values.threads, "--threads", "positive") ?? (values.demo ? 1 : undefined);
+  const maxQueue = numberFlag(values["max-queue"], "--max-queue", "non-negative") ?? 64 * parallel;
+  const queueTimeout = numberFlag(values["queue-timeout"], "--queue-timeout", "seconds");
+  const requestTimeout = numberFlag(values["request-timeout"], "--request-timeout", "seconds");
+  const shutdownGrace = numberFlag(values["shutdown-grace"], "--shutdown-grace", "seconds");
+  const prefillChunk = numberFlag(values["prefill-chunk"], "--prefill-chunk", "positive");
   const embeddingPath = values["embedding-model"];
   if (embeddingPath !== undefined && !existsSync(embeddingPath)) throw new Error(`embedding model file not found: ${embeddingPath}`);
   const moderationMode = values.moderation as ModerationMode;
