@@ -1,4 +1,5 @@
 import http from "node:http";
+import { createParser } from "eventsource-parser";
 
 /** What one streamed completion looked like from the client's side. */
 export interface StreamTiming {
@@ -31,7 +32,8 @@ const agent = new http.Agent({ keepAlive: false });
 /**
  * Sends one streamed completion (`/completions` or `/chat/completions`, with usage requested) and records when each
  * text chunk arrived. Uses node:http rather than fetch: the client shares the machine's cores with the server, and
- * its per-chunk cost should stay small. Throws on an HTTP error or an error event.
+ * its per-chunk cost should stay small; the events are read by `eventsource-parser` (any SSE framing: an event
+ * split over network chunks or over several `data:` lines). Throws on an HTTP error or an error event.
  */
 export function streamRequest(url: string, body: Record<string, unknown>): Promise<StreamTiming> {
   const payload = JSON.stringify({ ...body, stream: true, stream_options: { include_usage: true } });
@@ -39,22 +41,21 @@ export function streamRequest(url: string, body: Record<string, unknown>): Promi
   return new Promise((resolve, reject) => {
     const request = http.request(url, { method: "POST", agent, headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) } }, (response) => {
       response.setEncoding("utf8");
-      let buffer = "";
       if (response.statusCode !== 200) {
-        response.on("data", (text: string) => (buffer += text));
-        response.on("end", () => reject(new Error(`${url}: HTTP ${response.statusCode} ${buffer}`)));
+        let answer = "";
+        response.on("data", (text: string) => (answer += text));
+        response.on("end", () => reject(new Error(`${url}: HTTP ${response.statusCode} ${answer}`)));
         return;
       }
-      response.on("data", (text: string) => {
-        const now = performance.now();
-        buffer += text;
-        let end: number;
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-          const data = buffer.slice(6, end); // after "data: "
-          buffer = buffer.slice(end + 2);
-          if (data === "[DONE]") continue;
+      // when the network chunk that completed an event arrived: the parser reports the event during feed()
+      let now = 0;
+      let failed = false;
+      const parser = createParser({
+        onEvent: ({ data }) => {
+          if (failed || data === "[DONE]") return;
           const chunk = JSON.parse(data) as Chunk;
           if (chunk.error) {
+            failed = true;
             request.destroy();
             reject(new Error(`${url}: ${chunk.error.message}`));
             return;
@@ -68,7 +69,11 @@ export function streamRequest(url: string, body: Record<string, unknown>): Promi
             timing.completionTokens = chunk.usage.completion_tokens;
             timing.cachedTokens = chunk.usage.prompt_tokens_details?.cached_tokens ?? 0;
           }
-        }
+        },
+      });
+      response.on("data", (text: string) => {
+        now = performance.now();
+        parser.feed(text);
       });
       response.on("end", () => resolve(timing));
       response.on("error", reject);

@@ -14,6 +14,7 @@ import { weightBytesPerToken } from "../bench/weightBytesPerToken.js";
 import { synthesizeLlamaModel, type SynthType } from "../gguf/synthesizeLlamaModel.js";
 import type { LlamaShapeName } from "../gguf/shapes.js";
 import { ProgressBar } from "./ProgressBar.js";
+import { numberFlag } from "./numberFlag.js";
 
 export const benchUsage = `hermes bench [--models tiny,1b] [--runs N] [--out DIR]
 
@@ -87,8 +88,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   }
   const names = values.models.split(",").map((name) => name.trim());
   for (const name of names) if (!(name in MODELS)) throw new Error(`--models must list some of ${Object.keys(MODELS).join(", ")}`);
-  const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs must be a positive integer");
+  const runs = numberFlag(values.runs, "--runs", "positive");
 
   const bandwidthProgress = new ProgressBar("measuring memory bandwidth");
   bandwidthProgress.update(0);

@@ -8,6 +8,7 @@ import { chatFormats, type ChatFormat } from "../templates/ChatTemplate.js";
 import { demoModel } from "./demoModel.js";
 import { loadServedModel } from "./loadServedModel.js";
 import { ProgressBar } from "./ProgressBar.js";
+import { numberFlag } from "./numberFlag.js";
 
 export const chatUsage = `hermes chat --model FILE.gguf [options]
 hermes chat --demo [options]
@@ -50,12 +51,12 @@ export async function chatCommand(args: string[]): Promise<number> {
   if (values.demo === (values.model !== undefined)) throw new Error(`give either --model FILE or --demo\n\n${chatUsage}`);
   const chatFormat = values["chat-format"];
   if (chatFormat !== undefined && !chatFormats.includes(chatFormat as ChatFormat)) throw new Error(`--chat-format must be one of ${chatFormats.join(", ")}`);
-  const maxTokens = integer(values["max-tokens"], "--max-tokens", 1);
+  const maxTokens = numberFlag(values["max-tokens"], "--max-tokens", { min: 1 });
   const temperature = Number(values.temperature);
   if (!(temperature >= 0 && temperature <= 2)) throw new Error("--temperature must be a number from 0 to 2");
-  const seed = integer(values.seed, "--seed", 0);
-  const contextSize = integer(values["ctx-size"], "--ctx-size", 1);
-  const threads = integer(values.threads, "--threads", 1) ?? (values.demo ? 1 : undefined);
+  const seed = numberFlag(values.seed, "--seed", { min: 0 });
+  const contextSize = numberFlag(values["ctx-size"], "--ctx-size", { min: 1 });
+  const threads = numberFlag(values.threads, "--threads", { min: 1 }) ?? (values.demo ? 1 : undefined);
   const modelPath = values.model ?? demoModel();
   if (!existsSync(modelPath)) throw new Error(`model file not found: ${modelPath}`);
 
@@ -151,11 +152,4 @@ async function stream(
     console.error(`[${usage.prompt_tokens} prompt tokens (${usage.prompt_tokens_details.cached_tokens} cached), ${usage.completion_tokens} generated, ${(usage.completion_tokens / seconds).toFixed(1)} tok/s]`);
   }
   return answer;
-}
-
-function integer(value: string | undefined, flag: string, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be an integer >= ${min}`);
-  return n;
 }

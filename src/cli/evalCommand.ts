@@ -10,6 +10,7 @@ import { resultRows, runEvaluation, type ContinuationScorer, type TaskResult } f
 import { suiteAverages } from "../eval/suiteAverages.js";
 import type { TaskDocument } from "../eval/tasks/TaskDocument.js";
 import { ProgressBar } from "./ProgressBar.js";
+import { numberFlag } from "./numberFlag.js";
 
 export const evalUsage = `hermes eval --model FILE.gguf --tasks gpt4all,agieval,bigbench|TASK,... --data DIR [options]
 hermes eval --target http://HOST:PORT/v1 --tasks ... --data DIR [options]
@@ -30,13 +31,6 @@ the cards' averages. Prints the cards' tables.
   --documents N       documents scored at once (default 1 here, 4 with --target: the server's slots batch them)
   --parallel N        choices scored together in one batch (default 4; in this process)
   --threads N         CPU threads (default: the cores available; in this process)`;
-
-function positive(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer`);
-  return n;
-}
 
 export async function evalCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -68,10 +62,10 @@ export async function evalCommand(args: string[]): Promise<number> {
   if (values.model && !existsSync(values.model)) throw new Error(`model file not found: ${values.model}`);
   if (!existsSync(values.data)) throw new Error(`data directory not found: ${values.data}`);
   const tasks = expandTasks(values.tasks);
-  const limit = positive(values.limit, "--limit");
-  const parallel = positive(values.parallel, "--parallel")!;
-  const threads = positive(values.threads, "--threads");
-  const inFlight = positive(values.documents, "--documents") ?? (values.target ? 4 : 1);
+  const limit = numberFlag(values.limit, "--limit", "positive");
+  const parallel = numberFlag(values.parallel, "--parallel", "positive")!;
+  const threads = numberFlag(values.threads, "--threads", "positive");
+  const inFlight = numberFlag(values.documents, "--documents", "positive") ?? (values.target ? 4 : 1);
 
   // every task's data is read and checked before the model is loaded: a missing file fails in seconds
   const loaded: Array<{ task: string; documents: TaskDocument[]; comparable: boolean }> = [];

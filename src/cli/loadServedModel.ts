@@ -4,13 +4,14 @@ import { servedModelIds } from "../serving/servedModelIds.js";
 import type { ChatFormat } from "../templates/ChatTemplate.js";
 import { resolveChatTemplate } from "../templates/resolveChatTemplate.js";
 
+/** A GGUF and how to run it (the engine's options), its prompt format and the names it answers to besides its own. */
+export type ServedModelOptions = EngineOptions & { chatFormat?: ChatFormat; alias?: string; extraIds?: readonly string[] };
+
 /**
  * Loads a GGUF as the CLI commands serve it: its engine, its prompt format (`chatFormat`, else the GGUF's template,
  * else Alpaca) and the names it answers to.
  */
-export async function loadServedModel(
-  options: EngineOptions & { chatFormat?: ChatFormat; alias?: string; extraIds?: readonly string[] },
-): Promise<ServedModel> {
+export async function loadServedModel(options: ServedModelOptions): Promise<ServedModel> {
   const { chatFormat, alias, extraIds, ...engineOptions } = options;
   const engine = await Engine.load(engineOptions);
   try {

@@ -1,21 +1,15 @@
 import { createWriteStream, existsSync, readFileSync } from "node:fs";
 import { createSecureContext } from "node:tls";
 import { parseArgs } from "node:util";
-import { Embedder } from "../engine/Embedder.js";
-import { DEFAULT_PREFILL_CHUNK, Engine } from "../engine/Engine.js";
-import { GuardClassifier } from "../moderation/GuardClassifier.js";
-import { jailbreakCheck } from "../moderation/jailbreakCheck.js";
-import { moderationModes, Moderator, type ModerationMode } from "../moderation/Moderator.js";
-import { profanityCheck } from "../moderation/profanityCheck.js";
+import { DEFAULT_PREFILL_CHUNK } from "../engine/Engine.js";
+import { moderationModes, type ModerationMode } from "../moderation/Moderator.js";
 import { ApiKeyRegistry } from "../server/ApiKeyRegistry.js";
 import { parseApiKeys, type ApiKeyEntry } from "../server/parseApiKeys.js";
-import { gracefulShutdown } from "../server/gracefulShutdown.js";
-import { startServer } from "../server/startServer.js";
-import { servedModelIds } from "../serving/servedModelIds.js";
 import { chatFormats, type ChatFormat } from "../templates/ChatTemplate.js";
 import { demoModel } from "./demoModel.js";
-import { loadServedModel } from "./loadServedModel.js";
+import { numberFlag } from "./numberFlag.js";
 import { ProgressBar } from "./ProgressBar.js";
+import { startHermes } from "./startHermes.js";
 
 export const serveUsage = `hermes serve --model FILE.gguf [options]
 hermes serve --demo [options]
@@ -49,21 +43,8 @@ hermes serve --demo [options]
   --log-file FILE     append the access log (one JSON line per request) here instead of stderr
   --log-content       put prompt and output text in the access log (default: never)`;
 
-/**
- * After the drain, how long the last responses may take to reach their clients before their connections are cut
- * (a client that stopped reading would otherwise hold the process).
- */
-const FLUSH_MS = 5_000;
-
 /** The id under which the demo model is also served, so the hosted API's examples run against it unchanged. */
 const DEMO_HOSTED_ID = "nousresearch/nous-hermes-llama2-13b";
-
-function positiveInt(value: string | undefined, flag: string, allowZero = false): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new Error(`${flag} must be a ${allowZero ? "non-negative" : "positive"} integer`);
-  return n;
-}
 
 export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -108,18 +89,15 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (values.demo === (values.model !== undefined)) throw new Error(`give either --model FILE or --demo\n\n${serveUsage}`);
   const modelPath = values.model ?? demoModel();
   if (!existsSync(modelPath)) throw new Error(`model file not found: ${modelPath}`);
-  const port = positiveInt(values.port, "--port", true) ?? 8080;
-  const parallel = positiveInt(values.parallel, "--parallel") ?? 2;
-  const contextSize = positiveInt(values["ctx-size"], "--ctx-size");
-  const threads = positiveInt(values.threads, "--threads") ?? (values.demo ? 1 : undefined);
-  const maxQueue = positiveInt(values["max-queue"], "--max-queue", true) ?? 64 * parallel;
-  const queueTimeout = Number(values["queue-timeout"]);
-  if (!(queueTimeout >= 0)) throw new Error("--queue-timeout must be a number of seconds >= 0");
-  const requestTimeout = Number(values["request-timeout"]);
-  if (!(requestTimeout >= 0)) throw new Error("--request-timeout must be a number of seconds >= 0");
-  const shutdownGrace = Number(values["shutdown-grace"]);
-  if (!(shutdownGrace >= 0)) throw new Error("--shutdown-grace must be a number of seconds >= 0");
-  const prefillChunk = positiveInt(values["prefill-chunk"], "--prefill-chunk");
+  const port = numberFlag(values.port, "--port", "non-negative");
+  const parallel = numberFlag(values.parallel, "--parallel", "positive");
+  const contextSize = numberFlag(values["ctx-size"], "--ctx-size", "positive");
+  const threads = numberFlag(values.threads, "--threads", "positive") ?? (values.demo ? 1 : undefined);
+  const maxQueue = numberFlag(values["max-queue"], "--max-queue", "non-negative") ?? 64 * parallel;
+  const queueTimeout = numberFlag(values["queue-timeout"], "--queue-timeout", "seconds");
+  const requestTimeout = numberFlag(values["request-timeout"], "--request-timeout", "seconds");
+  const shutdownGrace = numberFlag(values["shutdown-grace"], "--shutdown-grace", "seconds");
+  const prefillChunk = numberFlag(values["prefill-chunk"], "--prefill-chunk", "positive");
   const embeddingPath = values["embedding-model"];
   if (embeddingPath !== undefined && !existsSync(embeddingPath)) throw new Error(`embedding model file not found: ${embeddingPath}`);
   const moderationMode = values.moderation as ModerationMode;
@@ -166,42 +144,32 @@ export async function serveCommand(args: string[]): Promise<number> {
   const accessLog = logFile ? (line: string) => void (logFile.writableEnded || logFile.write(`${line}\n`)) : (line: string) => void process.stderr.write(`${line}\n`);
 
   const progress = new ProgressBar(`loading ${modelPath}`);
-  const served = await loadServedModel({
-    modelPath,
-    parallel,
-    ...(contextSize !== undefined ? { contextSize } : {}),
-    ...(threads !== undefined ? { threads } : {}),
-    queue: { maxQueue, queueTimeoutMs: queueTimeout * 1000 },
-    ...(prefillChunk !== undefined ? { prefillChunk } : {}),
-    onLoadProgress: (fraction) => progress.update(fraction),
-    ...(chatFormat !== undefined ? { chatFormat: chatFormat as ChatFormat } : {}),
-    ...(values["model-alias"] !== undefined ? { alias: values["model-alias"] } : {}),
-    ...(values.demo ? { extraIds: [DEMO_HOSTED_ID] } : {}),
-  });
-  const { engine, template, ids } = served;
-  const info = engine.info;
   const apiKeys = keyEntries.length > 0 ? new ApiKeyRegistry(keyEntries) : undefined;
-  const embedder = embeddingPath === undefined ? undefined : await Embedder.load({ modelPath: embeddingPath, ...(threads !== undefined ? { threads } : {}) });
-  // the moderation model gets an engine of its own: one slot, its requests queue there, never in the served model's
-  const guard =
-    moderationPath === undefined
-      ? undefined
-      : await Engine.load({ modelPath: moderationPath, parallel: 1, contextSize: 4096, ...(threads !== undefined ? { threads } : {}) });
-  const moderator = new Moderator(moderationMode, [profanityCheck, jailbreakCheck, ...(guard ? [new GuardClassifier(guard)] : [])]);
-  let draining = false;
-  const server = await startServer({
-    model: served,
-    moderator,
-    ...(embedder ? { embeddingModel: { embedder, ids: servedModelIds({ name: embedder.info.name, path: embeddingPath! }) } } : {}),
-    host: values.host,
-    port,
-    ...(apiKeys ? { apiKeys } : {}),
-    requestTimeoutMs: requestTimeout * 1000,
-    ...(values["cors-origin"] ? { corsOrigins: values["cors-origin"] } : {}),
-    accessLog,
-    logContent: values["log-content"],
-    ...(tls ? { tls } : {}),
-    isDraining: () => draining,
+  const hermes = await startHermes({
+    model: {
+      modelPath,
+      parallel,
+      ...(contextSize !== undefined ? { contextSize } : {}),
+      ...(threads !== undefined ? { threads } : {}),
+      queue: { maxQueue, queueTimeoutMs: queueTimeout * 1000 },
+      ...(prefillChunk !== undefined ? { prefillChunk } : {}),
+      onLoadProgress: (fraction) => progress.update(fraction),
+      ...(chatFormat !== undefined ? { chatFormat: chatFormat as ChatFormat } : {}),
+      ...(values["model-alias"] !== undefined ? { alias: values["model-alias"] } : {}),
+      ...(values.demo ? { extraIds: [DEMO_HOSTED_ID] } : {}),
+    },
+    ...(embeddingPath !== undefined ? { embeddingModelPath: embeddingPath } : {}),
+    moderation: { mode: moderationMode, ...(moderationPath !== undefined ? { modelPath: moderationPath } : {}) },
+    server: {
+      host: values.host,
+      port,
+      ...(apiKeys ? { apiKeys } : {}),
+      requestTimeoutMs: requestTimeout * 1000,
+      ...(values["cors-origin"] ? { corsOrigins: values["cors-origin"] } : {}),
+      accessLog,
+      logContent: values["log-content"],
+      ...(tls ? { tls } : {}),
+    },
   });
   // SIGHUP re-reads the keys file; a file that does not parse leaves the keys as they were
   const reload = (): void => {
@@ -214,9 +182,10 @@ export async function serveCommand(args: string[]): Promise<number> {
     }
   };
   if (keysPath !== undefined) process.on("SIGHUP", reload);
+  const { ids, template, engine } = hermes.model;
   progress.done(
-    `hermes-serve ready at ${server.url}/v1 (also /v3/openai, /openai/v1): model "${ids[0]}", ` +
-      `${template.format} format, ${parallel} slot${parallel === 1 ? "" : "s"} x ${info.contextSize} tokens`,
+    `hermes-serve ready at ${hermes.url}/v1 (also /v3/openai, /openai/v1): model "${ids[0]}", ` +
+      `${template.format} format, ${parallel} slot${parallel === 1 ? "" : "s"} x ${engine.info.contextSize} tokens`,
   );
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -232,20 +201,9 @@ export async function serveCommand(args: string[]): Promise<number> {
   process.once("SIGTERM", exitNow);
   process.off("SIGHUP", reload);
   console.error(`${signal}: draining; running requests have ${shutdownGrace} s to finish, queued ones get 503`);
-  const drained = await gracefulShutdown(
-    {
-      stopAdmitting: () => void (draining = true),
-      drain: () => engine.drain(),
-      // ends what still runs with 503 (an error event in a started stream)
-      abortRunning: () => engine.close(),
-      closeConnections: () => server.close(FLUSH_MS),
-    },
-    shutdownGrace * 1000,
-  );
+  const drained = await hermes.shutdown(shutdownGrace * 1000);
   if (!drained) console.error(`the grace period of ${shutdownGrace} s is over: the requests still running were ended with 503`);
   logFile?.end();
-  await engine.dispose();
-  await embedder?.dispose();
-  await guard?.dispose();
+  await hermes.dispose();
   return 0;
 }

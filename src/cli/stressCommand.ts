@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { renderStressReport } from "../stress/renderStressReport.js";
 import { runStress } from "../stress/runStress.js";
+import { numberFlag } from "./numberFlag.js";
 
 export const stressUsage = `hermes stress [--fuzz N] [--clients N] [--cuts N] [--rounds N] [--seed N] [--out DIR]
 
@@ -14,12 +15,6 @@ N fuzzed malformed and hostile requests over every route (default 10000), N conc
 with and without a slowloris and a stalled reader (default 3), SIGTERM under load, and the server's RSS
 before the run and after each scenario.
 0 skips a scenario. Prints the Reliability table (markdown) and writes the JSON to DIR (default stress/results).`;
-
-function count(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a non-negative integer`);
-  return n;
-}
 
 function gitCommit(): string {
   try {
@@ -48,11 +43,11 @@ export async function stressCommand(args: string[]): Promise<number> {
     return 0;
   }
   const options = {
-    fuzz: count(values.fuzz, "--fuzz"),
-    clients: count(values.clients, "--clients"),
-    cuts: count(values.cuts, "--cuts"),
-    rounds: count(values.rounds, "--rounds"),
-    seed: count(values.seed, "--seed"),
+    fuzz: numberFlag(values.fuzz, "--fuzz", "non-negative"),
+    clients: numberFlag(values.clients, "--clients", "non-negative"),
+    cuts: numberFlag(values.cuts, "--cuts", "non-negative"),
+    rounds: numberFlag(values.rounds, "--rounds", "non-negative"),
+    seed: numberFlag(values.seed, "--seed", "non-negative"),
     parallel: 2,
     maxQueue: 4,
     apiKey: "stress-key",

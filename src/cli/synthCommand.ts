@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { synthesizeLlamaModel, synthTypes, type SynthType } from "../gguf/synthesizeLlamaModel.js";
 import { llamaShapes, type LlamaShapeName } from "../gguf/shapes.js";
 import { ProgressBar } from "./ProgressBar.js";
+import { numberFlag } from "./numberFlag.js";
 
 export const synthUsage = `hermes synth --shape tiny|1b|7b|13b --type f32|f16|q8_0|q4_0 --out FILE [--seed N] [--name NAME]
 
@@ -29,8 +30,7 @@ export async function synthCommand(args: string[]): Promise<number> {
   if (!(values.shape in llamaShapes)) throw new Error(`--shape must be one of ${Object.keys(llamaShapes).join(", ")}`);
   if (!synthTypes.includes(values.type as SynthType)) throw new Error(`--type must be one of ${synthTypes.join(", ")}`);
   if (!values.out) throw new Error(`--out is required\n\n${synthUsage}`);
-  const seed = Number(values.seed);
-  if (!Number.isInteger(seed)) throw new Error("--seed must be an integer");
+  const seed = numberFlag(values.seed, "--seed", "integer");
   const progress = new ProgressBar(`synth ${values.shape} ${values.type}`);
   const started = Date.now();
   const result = synthesizeLlamaModel({

@@ -9,7 +9,7 @@ import {
   RouteNotFoundError,
   ServerShuttingDownError,
 } from "../errors/ApiError.js";
-import type { ModelCard, ModelList } from "../protocol/models.js";
+import type { ModelList } from "../protocol/models.js";
 import { LIMITS } from "../protocol/limits.js";
 import { paramPath, parseRequest } from "../protocol/parseRequest.js";
 import { tooDeep } from "../protocol/tooDeep.js";
@@ -18,10 +18,9 @@ import { embeddingRequestSchema } from "../protocol/embeddings.js";
 import { detokenizeRequestSchema, tokenizeRequestSchema } from "../protocol/tokenizer.js";
 import { ChatCompletionService } from "../serving/ChatCompletionService.js";
 import { CompletionService } from "../serving/CompletionService.js";
-import { jailbreakCheck } from "../moderation/jailbreakCheck.js";
-import { Moderator } from "../moderation/Moderator.js";
-import { profanityCheck } from "../moderation/profanityCheck.js";
-import { EmbeddingService, type EmbeddingModel } from "../serving/EmbeddingService.js";
+import type { Moderator } from "../moderation/Moderator.js";
+import type { EmbeddingModel } from "../serving/EmbeddingModel.js";
+import { EmbeddingService } from "../serving/EmbeddingService.js";
 import type { GenerationObserver } from "../serving/GenerationObserver.js";
 import type { ServedModel } from "../serving/ServedModel.js";
 import { TokenizerService } from "../serving/TokenizerService.js";
@@ -39,8 +38,8 @@ export const API_PREFIXES = ["/v1", "/v3/openai", "/openai/v1"] as const;
 
 export interface AppOptions {
   model: ServedModel;
-  /** The moderation step; default: the lexicon and the rules, reporting only. */
-  moderator?: Moderator;
+  /** The moderation step of the completions. */
+  moderator: Moderator;
   /** A model loaded for embeddings only; without it, embeddings come from `model`. */
   embeddingModel?: EmbeddingModel;
   /** When set, every API route needs `Authorization: Bearer <key>` with one of these keys, and keeps to its limits. */
@@ -80,22 +79,12 @@ const EXPOSED_HEADERS = [
  */
 export function createApp(options: AppOptions): Hono<Env> {
   const app = new Hono<Env>();
-  const moderator = options.moderator ?? new Moderator("report", [profanityCheck, jailbreakCheck]);
-  const chat = new ChatCompletionService(options.model, moderator);
-  const completions = new CompletionService(options.model, moderator);
+  const chat = new ChatCompletionService(options.model, options.moderator);
+  const completions = new CompletionService(options.model, options.moderator);
   const tokenizer = new TokenizerService(options.model);
   const embeddings = new EmbeddingService(options.model, options.embeddingModel);
   const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
   const separate = options.embeddingModel;
-  const embeddingCard: ModelCard | undefined = separate && {
-    id: separate.ids[0],
-    object: "model",
-    created: options.model.created,
-    owned_by: "hermes-serve",
-    context_size: separate.embedder.info.contextSize,
-    title: separate.embedder.info.name,
-    description: `embeddings: GGUF ${separate.embedder.info.path} (${separate.embedder.info.dimensions} dimensions)`,
-  };
   const draining = options.isDraining ?? (() => false);
   /** What every API route goes through first: the drain check, the API key check (when set) and the body limit. */
   const guards: Array<MiddlewareHandler<Env>> = [
@@ -164,14 +153,15 @@ export function createApp(options: AppOptions): Hono<Env> {
       return withDeadline(c.req.raw.signal, options.requestTimeoutMs ?? 0, async (signal) => ({ json: await embeddings.create(request, signal, observer) }));
     });
     api.get("/models", (c) => {
-      const list: ModelList = { object: "list", data: [options.model.card(), ...(embeddingCard ? [embeddingCard] : [])] };
+      const list: ModelList = { object: "list", data: [options.model.card(), ...(separate ? [separate.card()] : [])] };
       return c.json(list);
     });
     api.get("/models/:id{.+}", (c) => {
       const id = c.req.param("id");
-      if (embeddingCard && options.embeddingModel?.ids.some((name) => name.toLowerCase() === id.toLowerCase())) return c.json({ ...embeddingCard, id });
-      options.model.resolve(id);
-      return c.json(options.model.card(id));
+      // a name of the embedding model is its own, as in EmbeddingService
+      const model = separate?.answersTo(id) ? separate : options.model;
+      model.resolve(id);
+      return c.json(model.card(id));
     });
     app.route(prefix, api);
   }

@@ -2,15 +2,10 @@ import type { Embedder } from "../engine/Embedder.js";
 import { ContextLengthExceededError, InvalidRequestError } from "../errors/ApiError.js";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { EmbeddingRequest, EmbeddingResponse } from "../protocol/embeddings.js";
+import type { EmbeddingModel } from "./EmbeddingModel.js";
 import type { GenerationObserver } from "./GenerationObserver.js";
 import type { ServedModel } from "./ServedModel.js";
 import { withApiErrors } from "./withApiErrors.js";
-
-/** A model loaded for embeddings only (`--embedding-model`), and the names requests may use for it. */
-export interface EmbeddingModel {
-  embedder: Embedder;
-  ids: readonly [string, ...string[]];
-}
 
 /**
  * Embeddings, independent of HTTP: from the model a request names, the separate embedding model or the served one.
@@ -71,7 +66,7 @@ export class EmbeddingService {
   }
 
   private async embedderFor(name: string): Promise<Embedder> {
-    if (this.separate?.ids.some((id) => id.toLowerCase() === name.toLowerCase())) return this.separate.embedder;
+    if (this.separate?.answersTo(name)) return this.separate.embedder;
     this.served.resolve(name);
     return this.served.engine.embedder();
   }

@@ -2,17 +2,11 @@ import { existsSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
-import { loadServedModel } from "../../src/cli/loadServedModel.js";
-import { Embedder } from "../../src/engine/Embedder.js";
-import { Engine, type EngineOptions } from "../../src/engine/Engine.js";
-import { GuardClassifier } from "../../src/moderation/GuardClassifier.js";
-import { jailbreakCheck } from "../../src/moderation/jailbreakCheck.js";
-import { Moderator, type ModerationMode } from "../../src/moderation/Moderator.js";
-import { profanityCheck } from "../../src/moderation/profanityCheck.js";
+import { startHermes } from "../../src/cli/startHermes.js";
+import type { Engine, EngineOptions } from "../../src/engine/Engine.js";
+import type { ModerationMode } from "../../src/moderation/Moderator.js";
 import { synthesizeLlamaModel } from "../../src/gguf/synthesizeLlamaModel.js";
 import { ApiKeyRegistry } from "../../src/server/ApiKeyRegistry.js";
-import { startServer } from "../../src/server/startServer.js";
-import { servedModelIds } from "../../src/serving/servedModelIds.js";
 import type { ChatFormat } from "../../src/templates/ChatTemplate.js";
 
 export const MODEL_ID = "nous-hermes-llama2-13b-test";
@@ -64,48 +58,39 @@ export async function startTestServer(
     wrapSequencesForTests?: EngineOptions["wrapSequencesForTests"];
   } = {},
 ): Promise<TestServer> {
-  const modelPath = options.modelPath ?? tinyModelPath();
   // loaded as `hermes serve` loads it: the GGUF's own chat template when it has one, else Alpaca
-  const model = await loadServedModel({
-    modelPath,
-    parallel: options.parallel ?? 2,
-    threads: 1,
-    ...(options.queue !== undefined ? { queue: options.queue } : {}),
-    ...(options.contextSize !== undefined ? { contextSize: options.contextSize } : {}),
-    ...(options.prefillChunk !== undefined ? { prefillChunk: options.prefillChunk } : {}),
-    ...(options.chatFormat !== undefined ? { chatFormat: options.chatFormat } : {}),
-    ...(options.wrapSequencesForTests ? { wrapSequencesForTests: options.wrapSequencesForTests } : {}),
-  });
-  const engine = model.engine;
-  const embedder = options.embeddingModelPath === undefined ? undefined : await Embedder.load({ modelPath: options.embeddingModelPath, threads: 1 });
-  const guard = options.moderationModelPath === undefined ? undefined : await Engine.load({ modelPath: options.moderationModelPath, parallel: 1, contextSize: 1024, threads: 1 });
-  const moderator = new Moderator(options.moderation ?? "report", [profanityCheck, jailbreakCheck, ...(guard ? [new GuardClassifier(guard)] : [])]);
-  const server = await startServer({
-    model,
-    moderator,
-    ...(embedder ? { embeddingModel: { embedder, ids: servedModelIds({ name: embedder.info.name, path: options.embeddingModelPath! }) } } : {}),
-    host: "127.0.0.1",
-    port: 0,
-    ...(options.apiKey !== undefined ? { apiKeys: new ApiKeyRegistry([{ name: "default", key: options.apiKey }]) } : {}),
-    ...(options.apiKeys !== undefined ? { apiKeys: options.apiKeys } : {}),
-    ...(options.corsOrigins !== undefined ? { corsOrigins: options.corsOrigins } : {}),
-    ...(options.accessLog !== undefined ? { accessLog: options.accessLog } : {}),
-    ...(options.logContent !== undefined ? { logContent: options.logContent } : {}),
-    ...(options.tls !== undefined ? { tls: options.tls } : {}),
-    ...(options.bodyLimitBytes !== undefined ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
-    ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+  const hermes = await startHermes({
+    model: {
+      modelPath: options.modelPath ?? tinyModelPath(),
+      parallel: options.parallel ?? 2,
+      threads: 1,
+      ...(options.queue !== undefined ? { queue: options.queue } : {}),
+      ...(options.contextSize !== undefined ? { contextSize: options.contextSize } : {}),
+      ...(options.prefillChunk !== undefined ? { prefillChunk: options.prefillChunk } : {}),
+      ...(options.chatFormat !== undefined ? { chatFormat: options.chatFormat } : {}),
+      ...(options.wrapSequencesForTests ? { wrapSequencesForTests: options.wrapSequencesForTests } : {}),
+    },
+    ...(options.embeddingModelPath !== undefined ? { embeddingModelPath: options.embeddingModelPath } : {}),
+    moderation: { mode: options.moderation ?? "report", ...(options.moderationModelPath !== undefined ? { modelPath: options.moderationModelPath } : {}) },
+    server: {
+      host: "127.0.0.1",
+      port: 0,
+      ...(options.apiKey !== undefined ? { apiKeys: new ApiKeyRegistry([{ name: "default", key: options.apiKey }]) } : {}),
+      ...(options.apiKeys !== undefined ? { apiKeys: options.apiKeys } : {}),
+      ...(options.corsOrigins !== undefined ? { corsOrigins: options.corsOrigins } : {}),
+      ...(options.accessLog !== undefined ? { accessLog: options.accessLog } : {}),
+      ...(options.logContent !== undefined ? { logContent: options.logContent } : {}),
+      ...(options.tls !== undefined ? { tls: options.tls } : {}),
+      ...(options.bodyLimitBytes !== undefined ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
+      ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    },
   });
   return {
-    url: server.url,
-    engine,
+    url: hermes.url,
+    engine: hermes.model.engine,
     client: (prefix = "/v1", apiKey = options.apiKey ?? "unused") =>
-      new OpenAI({ baseURL: `${server.url}${prefix}`, apiKey, maxRetries: 0, timeout: 60_000 }),
-    close: async () => {
-      await server.close();
-      await engine.dispose();
-      await embedder?.dispose();
-      await guard?.dispose();
-    },
+      new OpenAI({ baseURL: `${hermes.url}${prefix}`, apiKey, maxRetries: 0, timeout: 60_000 }),
+    close: () => hermes.dispose(),
   };
 }
 

@@ -1,0 +1,92 @@
+import { Engine } from "../engine/Engine.js";
+import { GuardClassifier } from "../moderation/GuardClassifier.js";
+import { jailbreakCheck } from "../moderation/jailbreakCheck.js";
+import { Moderator, type ModerationMode } from "../moderation/Moderator.js";
+import { profanityCheck } from "../moderation/profanityCheck.js";
+import { gracefulShutdown } from "../server/gracefulShutdown.js";
+import { startServer, type ServerOptions } from "../server/startServer.js";
+import { EmbeddingModel } from "../serving/EmbeddingModel.js";
+import type { ServedModel } from "../serving/ServedModel.js";
+import { loadServedModel, type ServedModelOptions } from "./loadServedModel.js";
+
+export interface HermesOptions {
+  /** The served GGUF and how it runs (`--model`, `--parallel`, `--ctx-size`, `--threads`, the queue, ...). */
+  model: ServedModelOptions;
+  /** A GGUF served for embeddings only (`--embedding-model`). */
+  embeddingModelPath?: string;
+  /** `--moderation` (default report) and `--moderation-model`. */
+  moderation?: { mode: ModerationMode; modelPath?: string };
+  /** Where the server listens and what its HTTP edge does (keys, CORS, TLS, access log, request timeout). */
+  server: Omit<ServerOptions, "model" | "moderator" | "embeddingModel" | "isDraining">;
+}
+
+/** A running `hermes serve`: its models loaded, its server listening. */
+export interface Hermes {
+  url: string;
+  model: ServedModel;
+  /**
+   * The graceful shutdown: new requests get 503, the running ones have `graceMs` to finish before they are ended,
+   * then the connections close as their responses end. Resolves to whether every running request finished in time.
+   */
+  shutdown(graceMs: number): Promise<boolean>;
+  /** Closes the server (at once, if shutdown() has not) and frees every model. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * After the drain, how long the last responses may take to reach their clients before their connections are cut
+ * (a client that stopped reading would otherwise hold the process).
+ */
+const FLUSH_MS = 5_000;
+/** The moderation model's context: a text longer than it is judged by its end. */
+const GUARD_CONTEXT = 4096;
+
+/**
+ * Loads the models and starts the server on them, wired as `hermes serve` runs it (and as the tests serve): the
+ * served model, an embedding model, the moderation checks with the moderation model, the HTTP edge.
+ */
+export async function startHermes(options: HermesOptions): Promise<Hermes> {
+  const threads = options.model.threads;
+  const owned: Array<{ dispose(): Promise<void> }> = [];
+  const disposeAll = async (): Promise<void> => {
+    for (const resource of owned) await resource.dispose();
+  };
+  try {
+    const model = await loadServedModel(options.model);
+    owned.push(model.engine);
+    const embeddingPath = options.embeddingModelPath;
+    const embeddingModel = embeddingPath === undefined ? undefined : await EmbeddingModel.load({ modelPath: embeddingPath, threads, created: model.created });
+    if (embeddingModel) owned.push(embeddingModel);
+    // the moderation model gets an engine of its own: one slot, its requests queue there, never in the served model's
+    const guardPath = options.moderation?.modelPath;
+    const guard = guardPath === undefined ? undefined : await Engine.load({ modelPath: guardPath, parallel: 1, contextSize: GUARD_CONTEXT, threads });
+    if (guard) owned.push(guard);
+    const moderator = new Moderator(options.moderation?.mode ?? "report", [profanityCheck, jailbreakCheck, ...(guard ? [new GuardClassifier(guard)] : [])]);
+    let draining = false;
+    const server = await startServer({ ...options.server, model, moderator, embeddingModel, isDraining: () => draining });
+    let closing: Promise<void> | undefined;
+    const close = (graceMs: number): Promise<void> => (closing ??= server.close(graceMs));
+    return {
+      url: server.url,
+      model,
+      shutdown: (graceMs) =>
+        gracefulShutdown(
+          {
+            stopAdmitting: () => void (draining = true),
+            drain: () => model.engine.drain(),
+            // ends what still runs with 503 (an error event in a started stream)
+            abortRunning: () => model.engine.close(),
+            closeConnections: () => close(FLUSH_MS),
+          },
+          graceMs,
+        ),
+      dispose: async () => {
+        await close(0);
+        await disposeAll();
+      },
+    };
+  } catch (error) {
+    await disposeAll();
+    throw error;
+  }
+}
