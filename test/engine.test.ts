@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { getEventListeners } from "node:events";
 import { after, before, describe, test } from "node:test";
 import { getLlama, LlamaLogLevel, type Llama, type LlamaModel, type Token } from "node-llama-cpp";
 import { copySequencePrefix } from "../src/engine/copySequencePrefix.js";
@@ -164,6 +165,20 @@ describe("the scheduler", () => {
     } finally {
       stop();
     }
+  });
+
+  test("a signal outliving its requests holds no listener once they end: finished, or left by the consumer", async () => {
+    const caller = new AbortController(); // as a session's: a listener left per request would pile up with its closures
+    const listeners = (): number => getEventListeners(caller.signal, "abort").length;
+    const request = (seed: number, maxTokens: number) => ({ promptTokens: engine.promptTokens(words(6, seed), false), maxTokens, sampling, stop: [] });
+    await Promise.all([1, 2, 3, 4].map((seed) => collect(engine.generate(request(seed, 8), caller.signal))));
+    assert.equal(listeners(), 0, "finished");
+    const left = engine.generate(request(5, 400), caller.signal)[Symbol.asyncIterator]();
+    await left.next();
+    assert.equal(listeners(), 1, "watched while it runs");
+    await left.return();
+    assert.equal(listeners(), 0, "left by its consumer");
+    await waitUntil(() => engine.stats().slots.busy === 0, "the left request's slot is freed");
   });
 
   test("a prefix held by a busy slot is copied, not recomputed, and reported as cached", async () => {

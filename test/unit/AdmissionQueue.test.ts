@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { getEventListeners } from "node:events";
 import { test } from "node:test";
 import { AdmissionQueue } from "../../src/engine/AdmissionQueue.js";
 import { AbortedError, QueueFullError, ShuttingDownError, type EngineError } from "../../src/engine/engineErrors.js";
@@ -116,5 +117,32 @@ test("draining drops the requests none of whose jobs runs; closing drops every j
   assert.equal(q.length, 1);
   q.dropWaiting(new ShuttingDownError(), true);
   assert.deepEqual(dropped.map(([item]) => item), ["waiting", "follower"]);
+  assert.equal(q.length, 0);
+});
+
+test("a request leaves no listener on its signal however it leaves the queue: admitted, timed out, dropped, aborted or refused", (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const { queue: q } = queue(2, 20);
+  const listeners = (controller: AbortController): number => getEventListeners(controller.signal, "abort").length;
+  const [admitted, timedOut, dropped, aborted, refused] = Array.from({ length: 5 }, () => new AbortController());
+  q.push(["a0", "a1"], admitted!.signal, 1);
+  assert.equal(listeners(admitted!), 1, "watched while a job of it waits");
+  assert.equal(q.take(), "a0");
+  assert.equal(listeners(admitted!), 1, "its second job still waits");
+  assert.equal(q.take(), "a1");
+  assert.equal(listeners(admitted!), 0, "every job admitted");
+
+  q.push(["b"], timedOut!.signal);
+  t.mock.timers.tick(20);
+  assert.equal(listeners(timedOut!), 0, "timed out");
+
+  q.push(["c"], dropped!.signal);
+  q.push(["d"], aborted!.signal);
+  assert.throws(() => q.push(["e"], refused!.signal), QueueFullError);
+  assert.equal(listeners(refused!), 0, "refused before it was queued");
+  aborted!.abort();
+  assert.equal(listeners(aborted!), 0, "aborted");
+  q.dropWaiting(new ShuttingDownError(), true);
+  assert.equal(listeners(dropped!), 0, "dropped by a drain");
   assert.equal(q.length, 0);
 });

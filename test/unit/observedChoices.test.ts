@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { getEventListeners } from "node:events";
 import { test } from "node:test";
 import type { ChoiceEvent } from "../../src/serving/generateChoices.js";
 import type { GenerationObserver, GenerationOutcome } from "../../src/serving/GenerationObserver.js";
@@ -94,4 +95,25 @@ test("the request's signal aborting settles at once, even while nobody pulls the
   assert.deepEqual(observer.outcome, { usage: usage(3, 1), finishReasons: [undefined] });
   await events.return();
   assert.equal(observer.log.filter(([kind]) => kind === "settle").length, 1);
+});
+
+test("requests that end, fail or are left hold no listener on their signal once settled", async () => {
+  const caller = new AbortController(); // one signal outliving many requests: a listener left behind would pile up
+  const source = (fail: boolean) =>
+    (async function* (): AsyncGenerator<ChoiceEvent> {
+      yield { type: "text", text: "x", index: 0 };
+      if (fail) throw new Error("engine failed");
+      yield { type: "done", finishReason: "stop", usage: usage(3, 1), queueMs: 0, index: 0 };
+    })();
+  const ended = observedChoices(source(false), recorder(), requests.slice(0, 1), 1, caller.signal);
+  for await (const event of ended) void event;
+  const failed = observedChoices(source(true), recorder(), requests.slice(0, 1), 1, caller.signal);
+  await assert.rejects(async () => {
+    for await (const event of failed) void event;
+  }, /engine failed/);
+  const left = observedChoices(source(false), recorder(), requests.slice(0, 1), 1, caller.signal);
+  await left.next();
+  assert.equal(getEventListeners(caller.signal, "abort").length, 1, "the request left open is still watched");
+  await left.return();
+  assert.equal(getEventListeners(caller.signal, "abort").length, 0);
 });
