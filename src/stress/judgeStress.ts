@@ -2,6 +2,13 @@ import type { StressCheck, StressReport } from "./StressReport.js";
 
 const ms = (value: number): string => (Number.isFinite(value) ? `${Math.round(value)} ms` : "n/a");
 const mib = (kib: number | undefined): string => (kib === undefined ? "n/a" : `${(kib / 1024).toFixed(0)} MiB`);
+/**
+ * How much the server's RSS may grow over a run. Measured (rounds of the whole run against one server): it rises once,
+ * by up to ~100 MiB after a garbage collection (the allocator keeping the high-water mark of large bodies and
+ * grammars, V8's heap reaching its working size), then stays flat, with the JS heap unchanged; a reading without a
+ * collection can be ~50 MiB higher.
+ */
+const RSS_GROWTH_BOUND_KIB = 200 * 1024;
 
 /** The Reliability table's rows: each scenario's figures against what the server promises. */
 export function judgeStress(report: StressReport): StressCheck[] {
@@ -58,6 +65,9 @@ export function judgeStress(report: StressReport): StressCheck[] {
   const { rssBeforeKiB: before, rssAfterKiB: after } = report.memory;
   const samePid = report.memory.pidAfter === report.memory.pidBefore;
   add("memory", "server RSS before / after the run", "", `${mib(before)} / ${mib(after)}${samePid ? "" : " (a restarted process)"}`);
+  if (samePid && before !== undefined && after !== undefined) {
+    add("memory", "server RSS growth over the run (no leak: it levels off)", `≤ ${mib(RSS_GROWTH_BOUND_KIB)}`, mib(after - before), after - before <= RSS_GROWTH_BOUND_KIB);
+  }
   let previous = before;
   for (const sample of report.memory.afterScenarios) {
     const change = sample.restarted
