@@ -2,11 +2,9 @@ import { ANY_OBJECT, JsonCloser } from "./JsonCloser.js";
 import { SchemaError } from "./SchemaError.js";
 import type { Schema } from "./schemaNode.js";
 import { isObject, SchemaValues } from "./SchemaValues.js";
+import { closerPerOutput } from "./closerPerOutput.js";
 
 export { NotAPrefixError } from "./JsonCloser.js";
-
-/** Outputs one closing function follows at once without reading any from scratch (a request's `n` choices). */
-const MAX_READINGS = 16;
 
 /**
  * The shortest text that completes `text` — a prefix of a JSON value that `schema` accepts, as the grammar of
@@ -30,24 +28,12 @@ export function closeJson(text: string, schema?: unknown): string {
 /**
  * `closeJson` for the texts of outputs, each text extending one before (the text so far, after every sampled
  * token): the reading of that text is carried on, so a text costs what it adds, not its whole length. The `n`
- * choices of a request share their closing function, so a reading is kept per output (up to `MAX_READINGS`, the
- * least recently used one reused past that): each text carries on the longest reading it extends.
+ * choices of a request share their closing function, so a reading is kept per output (`closerPerOutput`).
  */
 export function jsonCloser(schema?: unknown): (text: string) => string {
   const root = schema === undefined ? ANY_OBJECT : (schema as Schema);
   const values = new SchemaValues(root);
-  const readings: JsonCloser[] = []; // least recently used first
-  return (text) => {
-    let best = -1;
-    let bestLength = -1;
-    readings.forEach((reading, k) => {
-      const length = reading.extendedBy(text);
-      if (length !== undefined && length > bestLength) [best, bestLength] = [k, length];
-    });
-    const reading = best !== -1 ? readings.splice(best, 1)[0]! : readings.length < MAX_READINGS ? new JsonCloser(root, values) : readings.shift()!;
-    readings.push(reading);
-    return reading.close(text);
-  };
+  return closerPerOutput(() => new JsonCloser(root, values));
 }
 
 /** The smallest value `schema` accepts, as JSON text (the grammar's spelling: no spaces). */

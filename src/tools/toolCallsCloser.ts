@@ -1,32 +1,19 @@
 import { jsonCloser, NotAPrefixError, smallestJson } from "../grammar/closeJson.js";
+import { closerPerOutput, type OutputReading } from "../grammar/closerPerOutput.js";
 import { TOOL_CALL_CLOSE, TOOL_CALL_OPEN } from "./types.js";
-
-/** Outputs one closing function follows at once without reading any from scratch (a request's `n` choices). */
-const MAX_OUTPUTS = 16;
 
 /**
  * The closing of forced tool calls (`toolCallGrammar`): the text that completes the text of an output — calls
  * `<tool_call>{"name": ..., "arguments": ...}</tool_call>` separated by newlines, as the grammar writes them — into
  * whole calls (`NotAPrefixError` when nothing does). The engine asks after every sampled token with the text so
  * far, so each output's reading is carried on from text to text, a text costing what it adds (as `jsonCloser`
- * does for a JSON output). The `n` choices of a request share the function: a reading is kept per output (up to
- * `MAX_OUTPUTS`, the least recently used one reused past that), each text carrying on the longest it extends.
+ * does for a JSON output). The `n` choices of a request share the function: a reading is kept per output
+ * (`closerPerOutput`).
  * `schema` is the call schema, already checked closable (`assertClosable`).
  */
 export function toolCallsCloser(schema: unknown): (text: string) => string {
   const smallest = smallestJson(schema);
-  const outputs: OutputReading[] = []; // least recently used first
-  return (text) => {
-    let best = -1;
-    let bestLength = -1;
-    outputs.forEach((output, k) => {
-      const length = output.extendedBy(text);
-      if (length !== undefined && length > bestLength) [best, bestLength] = [k, length];
-    });
-    const output = best !== -1 ? outputs.splice(best, 1)[0]! : outputs.length < MAX_OUTPUTS ? new OutputReading(schema, smallest) : outputs.shift()!;
-    outputs.push(output);
-    return output.close(text);
-  };
+  return closerPerOutput(() => new CallsReading(schema, smallest));
 }
 
 /** What was read of the call being written. */
@@ -43,7 +30,7 @@ interface CallReading {
 }
 
 /** The texts of one output, each extending the one before. */
-class OutputReading {
+class CallsReading implements OutputReading {
   private text = "";
   /** Where the call being written starts: after the last separator. */
   private start = 0;
