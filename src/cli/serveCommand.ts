@@ -25,7 +25,8 @@ hermes serve --demo [options]
   --chat-format F     ${chatFormats.join(" | ")} (default: the GGUF's template, else alpaca)
   --max-queue N       requests that may wait for a slot; more get 503 at once (default 64 x parallel)
   --queue-timeout S   seconds a request may wait for a slot before a 503 (default 300; 0 = no limit)
-  --request-timeout S seconds a completion may take, queue wait included, before a 504 (default 0 = no limit)
+  --request-timeout S seconds a completion or embeddings request may take, queue wait included, before a 504
+                      (default 0 = no limit)
   --shutdown-grace S  on SIGTERM / SIGINT, seconds the running requests may take to finish (default 30);
                       queued ones get 503 at once, a second signal exits at once
   --prefill-chunk N   prompt tokens evaluated per decode step, so long prompts never stall other streams
