@@ -15,7 +15,7 @@ test("hermes serve --demo prints a ready line with the URL; the hosted API's exa
       let output = "";
       child.stderr.on("data", (data: Buffer) => {
         output += data.toString();
-        const match = /ready at (http:\/\/\S+)\/v1 /.exec(output);
+        const match = /ready at (http:\/\/\S+)\/v1 .*, KV cache [\d.]+ MiB per slot \(K f16, V f16, flash attention auto\)/.exec(output);
         if (match?.[1]) resolve(match[1]);
       });
       child.once("exit", (code) => reject(new Error(`server exited (${code}) before it was ready:\n${output}`)));
@@ -84,6 +84,11 @@ const badCalls: Array<[string[], RegExp]> = [
   [["serve", "--demo", "--request-timeout=-5"], /--request-timeout must be a number/],
   [["serve", "--demo", "--prefill-chunk", "0"], /--prefill-chunk must be a positive integer/],
   [["serve", "--demo", "--no-such-flag"], /Unknown option/],
+  [["serve", "--demo", "--cache-type-k", "q5_1"], /--cache-type-k must be one of f16, q8_0, q4_0/],
+  [["serve", "--demo", "--cache-type-v", "f32"], /--cache-type-v must be one of f16, q8_0, q4_0/],
+  [["serve", "--demo", "--flash-attn", "yes"], /--flash-attn must be one of auto, on, off/],
+  [["serve", "--demo", "--cache-type-v", "q8_0", "--flash-attn", "off"], /--cache-type-v q8_0 needs flash attention/],
+  [["serve", "--demo", "--cache-type-k", "q4_0"], /--cache-type-k q4_0: its blocks of 32 values do not divide this model's attention head size \(16\)/],
   [["synth", "--shape", "70b", "--out", "/tmp/x.gguf"], /--shape must be one of/],
   [["synth", "--type", "q2_k", "--out", "/tmp/x.gguf"], /--type must be one of/],
   [["synth"], /--out is required/],

@@ -2,6 +2,7 @@ import { createWriteStream, existsSync, readFileSync } from "node:fs";
 import { createSecureContext } from "node:tls";
 import { parseArgs } from "node:util";
 import { DEFAULT_PREFILL_CHUNK } from "../engine/Engine.js";
+import { flashAttentionModes, kvCacheTypes, type FlashAttentionMode, type KvCacheType } from "../engine/kvCacheLayout.js";
 import { moderationModes, type ModerationMode } from "../moderation/Moderator.js";
 import { ApiKeyRegistry } from "../server/ApiKeyRegistry.js";
 import { parseApiKeys, type ApiKeyEntry } from "../server/parseApiKeys.js";
@@ -31,6 +32,10 @@ hermes serve --demo [options]
                       queued ones get 503 at once, a second signal exits at once
   --prefill-chunk N   prompt tokens evaluated per decode step, so long prompts never stall other streams
                       (default ${DEFAULT_PREFILL_CHUNK.cpu} on a CPU, ${DEFAULT_PREFILL_CHUNK.gpu} with a GPU)
+  --cache-type-k T    KV cache type of the keys: ${kvCacheTypes.join(" | ")} (default f16)
+  --cache-type-v T    ... of the values: ${kvCacheTypes.join(" | ")} (default f16; quantized needs flash attention)
+  --flash-attn M      ${flashAttentionModes.join(" | ")}: flash attention as llama.cpp decides, always, never (default auto);
+                      a combination the model cannot run with is refused at start
   --embedding-model FILE  a GGUF for /embeddings, served under its own name (default: embeddings of --model)
   --moderation M      ${moderationModes.join(" | ")}: report the content filter's findings (default), also refuse
                       flagged prompts (400 content_filter) and withhold flagged output, or skip it
@@ -72,6 +77,9 @@ export async function serveCommand(args: string[]): Promise<number> {
       "request-timeout": { type: "string", default: "0" },
       "shutdown-grace": { type: "string", default: "30" },
       "prefill-chunk": { type: "string" },
+      "cache-type-k": { type: "string", default: "f16" },
+      "cache-type-v": { type: "string", default: "f16" },
+      "flash-attn": { type: "string", default: "auto" },
       "embedding-model": { type: "string" },
       moderation: { type: "string", default: "report" },
       "moderation-model": { type: "string" },
@@ -99,6 +107,15 @@ export async function serveCommand(args: string[]): Promise<number> {
   const requestTimeout = numberFlag(values["request-timeout"], "--request-timeout", "seconds");
   const shutdownGrace = numberFlag(values["shutdown-grace"], "--shutdown-grace", "seconds");
   const prefillChunk = numberFlag(values["prefill-chunk"], "--prefill-chunk", "positive");
+  const choice = <T extends string>(flag: string, value: string, choices: readonly T[]): T => {
+    if (!choices.includes(value as T)) throw new Error(`${flag} must be one of ${choices.join(", ")}`);
+    return value as T;
+  };
+  const kvCache = {
+    keyType: choice<KvCacheType>("--cache-type-k", values["cache-type-k"], kvCacheTypes),
+    valueType: choice<KvCacheType>("--cache-type-v", values["cache-type-v"], kvCacheTypes),
+    flashAttention: choice<FlashAttentionMode>("--flash-attn", values["flash-attn"], flashAttentionModes),
+  };
   const embeddingPath = values["embedding-model"];
   if (embeddingPath !== undefined && !existsSync(embeddingPath)) throw new Error(`embedding model file not found: ${embeddingPath}`);
   const moderationMode = values.moderation as ModerationMode;
@@ -154,6 +171,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       ...(threads !== undefined ? { threads } : {}),
       queue: { maxQueue, queueTimeoutMs: queueTimeout * 1000 },
       ...(prefillChunk !== undefined ? { prefillChunk } : {}),
+      kvCache,
       onLoadProgress: (fraction) => progress.update(fraction),
       ...(chatFormat !== undefined ? { chatFormat: chatFormat as ChatFormat } : {}),
       ...(values["model-alias"] !== undefined ? { alias: values["model-alias"] } : {}),
@@ -184,9 +202,11 @@ export async function serveCommand(args: string[]): Promise<number> {
   };
   if (keysPath !== undefined) process.on("SIGHUP", reload);
   const { ids, template, engine } = hermes.model;
+  const kv = engine.info.kvCache;
   progress.done(
     `hermes-serve ready at ${hermes.url}/v1 (also /v3/openai, /openai/v1): model "${ids[0]}", ` +
-      `${template.format} format, ${parallel} slot${parallel === 1 ? "" : "s"} x ${engine.info.contextSize} tokens`,
+      `${template.format} format, ${parallel} slot${parallel === 1 ? "" : "s"} x ${engine.info.contextSize} tokens, ` +
+      `KV cache ${(kv.bytesPerSlot / 2 ** 20).toFixed(1)} MiB per slot (K ${kv.keyType}, V ${kv.valueType}, flash attention ${kv.flashAttention})`,
   );
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

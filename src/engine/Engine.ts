@@ -5,6 +5,8 @@ import type { QueueLimits } from "./AdmissionQueue.js";
 import { AbortedError, ContextTooLongError } from "./engineErrors.js";
 import { evaluateOptions } from "./evaluateOptions.js";
 import type { Job } from "./Job.js";
+import { attentionShape } from "./attentionShape.js";
+import { checkKvCache, kvCacheBytesPerSlot, type KvCacheSettings } from "./kvCacheLayout.js";
 import { loadLlama } from "./loadLlama.js";
 import { Embedder } from "./Embedder.js";
 import { RequestEvents } from "./RequestEvents.js";
@@ -32,6 +34,11 @@ export interface EngineOptions {
   threads?: number;
   /** Bound and timeout of the wait for a slot (default: 64 waiting per slot, no timeout). */
   queue?: Partial<QueueLimits>;
+  /**
+   * KV cache element types and flash attention (default f16, f16, auto). A combination llama.cpp cannot make a
+   * context of is refused once the model's shape is read, before the context is made.
+   */
+  kvCache?: Partial<KvCacheSettings>;
   /** Prompt tokens evaluated per decode step, at most (default: DEFAULT_PREFILL_CHUNK for the backend in use). */
   prefillChunk?: number;
   /** Called with the loaded fraction (0..1) while the weights load. */
@@ -89,7 +96,19 @@ export class Engine {
       const prefillChunk = options.prefillChunk ?? DEFAULT_PREFILL_CHUNK[llama.gpu === false ? "cpu" : "gpu"];
       // one step (a prompt chunk plus a token per slot) must fit one llama.cpp batch
       const batchSize = prefillChunk + options.parallel;
-      const context = await model.createContext({ sequences: options.parallel, contextSize, threads, batchSize });
+      const kvCache: KvCacheSettings = { keyType: "f16", valueType: "f16", flashAttention: "auto", ...options.kvCache };
+      const shape = attentionShape(model);
+      checkKvCache(shape, kvCache);
+      const context = await model.createContext({
+        sequences: options.parallel,
+        contextSize,
+        threads,
+        batchSize,
+        flashAttention: kvCache.flashAttention === "auto" ? "auto" : kvCache.flashAttention === "on",
+        // node-llama-cpp calls these experimental; checkKvCache refuses the combinations llama.cpp would fail on
+        experimentalKvCacheKeyType: ggmlTypeName(kvCache.keyType),
+        experimentalKvCacheValueType: ggmlTypeName(kvCache.valueType),
+      });
       const metadata = model.fileInfo.metadata;
       const chatTemplate = metadata.tokenizer?.chat_template;
       const info: ModelInfo = {
@@ -97,6 +116,7 @@ export class Engine {
         path: options.modelPath,
         architecture: String(metadata.general?.architecture ?? "unknown"),
         contextSize: context.contextSize,
+        kvCache: { ...kvCache, bytesPerSlot: kvCacheBytesPerSlot(shape, kvCache, context.contextSize) },
         vocabularySize: vocabularySize(model),
         longestTokenChars: longestTokenChars(model),
         addBos: model.tokens.shouldPrependBosToken,
@@ -267,6 +287,11 @@ export class Engine {
     await this.model.dispose();
     await this.llama.dispose();
   }
+}
+
+/** node-llama-cpp's name of a KV cache type (GgmlType's keys are upper case). */
+function ggmlTypeName(type: KvCacheSettings["keyType"]): "F16" | "Q8_0" | "Q4_0" {
+  return type.toUpperCase() as "F16" | "Q8_0" | "Q4_0";
 }
 
 /**

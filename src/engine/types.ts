@@ -1,3 +1,5 @@
+import type { KvCacheSettings } from "./kvCacheLayout.js";
+
 /** Sampling settings in the engine's own terms (already validated and defaulted by the caller). */
 export interface SamplingParams {
   temperature: number;
@@ -93,6 +95,11 @@ export interface ModelInfo {
   architecture: string;
   /** Tokens each request may use (prompt + completion). */
   contextSize: number;
+  /**
+   * The KV cache's element types, flash attention as asked for, and the bytes of KV cache one slot holds (computed
+   * from the GGUF's attention shape and the types: node-llama-cpp 3.22.1 reports no size of a made context).
+   */
+  kvCache: KvCacheSettings & { bytesPerSlot: number };
   vocabularySize: number;
   /**
    * Characters (UTF-16 units) of the vocabulary's longest token: no token's text is longer, so a text of more than

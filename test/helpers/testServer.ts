@@ -46,6 +46,8 @@ export async function startTestServer(
     bodyLimitBytes?: number;
     queue?: { maxQueue?: number; queueTimeoutMs?: number };
     prefillChunk?: number;
+    /** `--cache-type-k`, `--cache-type-v`, `--flash-attn`. */
+    kvCache?: EngineOptions["kvCache"];
     requestTimeoutMs?: number;
     /** Another GGUF to serve (default: the tiny test model). */
     modelPath?: string;
@@ -67,6 +69,7 @@ export async function startTestServer(
       ...(options.queue !== undefined ? { queue: options.queue } : {}),
       ...(options.contextSize !== undefined ? { contextSize: options.contextSize } : {}),
       ...(options.prefillChunk !== undefined ? { prefillChunk: options.prefillChunk } : {}),
+      ...(options.kvCache !== undefined ? { kvCache: options.kvCache } : {}),
       ...(options.chatFormat !== undefined ? { chatFormat: options.chatFormat } : {}),
       ...(options.wrapSequencesForTests ? { wrapSequencesForTests: options.wrapSequencesForTests } : {}),
     },
