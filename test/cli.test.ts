@@ -82,6 +82,7 @@ const badCalls: Array<[string[], RegExp]> = [
   [["serve", "--demo", "--queue-timeout=-1"], /--queue-timeout must be a number/],
   [["serve", "--demo", "--queue-timeout", "soon"], /--queue-timeout must be a number/],
   [["serve", "--demo", "--request-timeout=-5"], /--request-timeout must be a number/],
+  [["serve", "--demo", "--shutdown-grace", "soon"], /--shutdown-grace must be a number/],
   [["serve", "--demo", "--prefill-chunk", "0"], /--prefill-chunk must be a positive integer/],
   [["serve", "--demo", "--no-such-flag"], /Unknown option/],
   [["serve", "--demo", "--cache-type-k", "q5_1"], /--cache-type-k must be one of f16, q8_0, q4_0/],
