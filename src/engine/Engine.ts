@@ -9,6 +9,8 @@ import { attentionShape } from "./attentionShape.js";
 import { checkKvCache, kvCacheBytesPerSlot, type KvCacheSettings } from "./kvCacheLayout.js";
 import { loadLlama } from "./loadLlama.js";
 import { Embedder } from "./Embedder.js";
+import { PromptCache } from "./PromptCache.js";
+import { stateFingerprint } from "./stateFingerprint.js";
 import { RequestEvents } from "./RequestEvents.js";
 import { Scheduler } from "./Scheduler.js";
 import { TokenPieces, type TokenPiece } from "./TokenPieces.js";
@@ -23,6 +25,12 @@ import type { EngineStats, GenerationEvent, GenerationRequest, IndexedEvent, Mod
 export const DEFAULT_PREFILL_CHUNK = { cpu: 64, gpu: 512 } as const;
 /** A prefix in another slot is copied, not recomputed, when it saves at least this many tokens. */
 const MIN_COPY_TOKENS = 16;
+/** A slot's state is kept by the prompt cache, and a kept one restored, when that saves at least this many tokens. */
+const MIN_KEEP_TOKENS = 32;
+/** Prompt tokens of the measurement that seeds the prompt cache's estimate of what a restore saves. */
+const PROBE_TOKENS = 32;
+/** The disk tier's bound by default. */
+export const DEFAULT_CACHE_DISK_BYTES = 16 * 2 ** 30;
 
 export interface EngineOptions {
   modelPath: string;
@@ -39,6 +47,11 @@ export interface EngineOptions {
    * context of is refused once the model's shape is read, before the context is made.
    */
   kvCache?: Partial<KvCacheSettings>;
+  /**
+   * The prompt cache: states of reused slots kept in host memory (`ramBytes`) and, past that, in `dir`, where they
+   * survive restarts (bound: `diskBytes`); `warn` hears of the files it ignored. Off unless `ramBytes` > 0 or `dir`.
+   */
+  promptCache?: { ramBytes: number; dir?: string; diskBytes?: number; warn?: (message: string) => void };
   /** Prompt tokens evaluated per decode step, at most (default: DEFAULT_PREFILL_CHUNK for the backend in use). */
   prefillChunk?: number;
   /** Called with the loaded fraction (0..1) while the weights load. */
@@ -63,6 +76,7 @@ export interface GroupMember {
 export class Engine {
   private readonly scheduler: Scheduler;
   private readonly pieces: TokenPieces;
+  private readonly promptCache: PromptCache | undefined;
   /** The embedding context of this model, made on first use. */
   private embeddings: Promise<Embedder> | undefined;
 
@@ -71,16 +85,18 @@ export class Engine {
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
     readonly info: ModelInfo,
-    options: Pick<EngineOptions, "wrapSequencesForTests"> & { queue: Partial<QueueLimits>; prefillChunk: number },
+    own: LlamaContextSequence[],
+    options: Pick<EngineOptions, "wrapSequencesForTests"> & { queue: Partial<QueueLimits>; prefillChunk: number; promptCache: PromptCache | undefined },
     private readonly threads: number,
   ) {
-    const own = Array.from({ length: context.totalSequences }, () => context.getSequence());
     const sequences = options.wrapSequencesForTests?.(own) ?? own;
     this.pieces = new TokenPieces(model);
+    this.promptCache = options.promptCache;
     this.scheduler = new Scheduler(model, this.pieces, sequences, {
       prefillChunk: options.prefillChunk,
       minCopyTokens: MIN_COPY_TOKENS,
       queue: { maxQueue: options.queue.maxQueue ?? 64 * sequences.length, queueTimeoutMs: options.queue.queueTimeoutMs ?? 0 },
+      ...(options.promptCache ? { promptCache: options.promptCache } : {}),
     });
   }
 
@@ -124,8 +140,31 @@ export class Engine {
         eosText: model.tokens.eosString ?? "</s>",
         ...(typeof chatTemplate === "string" ? { chatTemplate } : {}),
       };
+      const sequences = Array.from({ length: context.totalSequences }, () => context.getSequence());
+      const cacheOptions = options.promptCache;
+      const promptCache =
+        cacheOptions !== undefined && (cacheOptions.ramBytes > 0 || cacheOptions.dir !== undefined)
+          ? await PromptCache.open(
+              {
+                ramBytes: cacheOptions.ramBytes,
+                ...(cacheOptions.dir !== undefined ? { dir: cacheOptions.dir } : {}),
+                diskBytes: cacheOptions.diskBytes ?? DEFAULT_CACHE_DISK_BYTES,
+                minTokens: MIN_KEEP_TOKENS,
+                fingerprint: await stateFingerprint(options.modelPath, {
+                  contextSize: context.contextSize,
+                  keyType: kvCache.keyType,
+                  valueType: kvCache.valueType,
+                  flashAttention: kvCache.flashAttention,
+                  gpu: String(llama.gpu),
+                  llamaCpp: `${llama.llamaCppRelease.repo}@${llama.llamaCppRelease.release}`,
+                }),
+                warn: cacheOptions.warn ?? (() => undefined),
+              },
+              { sequence: sequences[0]!, tokens: probeTokens(model, PROBE_TOKENS) },
+            )
+          : undefined;
       const wrap = options.wrapSequencesForTests;
-      return new Engine(llama, model, context, info, { queue: options.queue ?? {}, prefillChunk, ...(wrap ? { wrapSequencesForTests: wrap } : {}) }, threads);
+      return new Engine(llama, model, context, info, sequences, { queue: options.queue ?? {}, prefillChunk, promptCache, ...(wrap ? { wrapSequencesForTests: wrap } : {}) }, threads);
     } catch (error) {
       await llama.dispose();
       throw error;
@@ -282,11 +321,19 @@ export class Engine {
 
   async dispose(): Promise<void> {
     await this.scheduler.close();
+    await this.promptCache?.dispose();
     if (this.embeddings) await (await this.embeddings).dispose();
     await this.context.dispose();
     await this.model.dispose();
     await this.llama.dispose();
   }
+}
+
+/** `count` prompt tokens of ordinary text (BOS first), for measurements. */
+function probeTokens(model: LlamaModel, count: number): Token[] {
+  const tokens = model.tokenize("The quick brown fox jumps over the lazy dog while the five boxing wizards jump quickly. ".repeat(8));
+  if (model.tokens.bos !== null) tokens.unshift(model.tokens.bos);
+  return tokens.slice(0, count);
 }
 
 /** node-llama-cpp's name of a KV cache type (GgmlType's keys are upper case). */

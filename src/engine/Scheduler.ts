@@ -7,8 +7,9 @@ import type { Job } from "./Job.js";
 import { JobOutput } from "./JobOutput.js";
 import { nextPhase, type SlotPhase } from "./nextPhase.js";
 import { Outbox } from "./Outbox.js";
-import { pickSlot } from "./pickSlot.js";
-import { placeJob } from "./placeJob.js";
+import { pickSlot, type SlotChoice } from "./pickSlot.js";
+import { placeJob, type PromptSeed } from "./placeJob.js";
+import type { PromptCache } from "./PromptCache.js";
 import { planStep, type StepItem } from "./planStep.js";
 import { Slot } from "./Slot.js";
 import { StepRecorder } from "./StepRecorder.js";
@@ -21,11 +22,17 @@ export interface SchedulerOptions {
   /** A prefix held by another slot is copied when it saves at least this many tokens of prefill. */
   minCopyTokens: number;
   queue: QueueLimits;
+  /** Keeps the states of reused slots and restores them for returning prompts (none: slots are the only cache). */
+  promptCache?: PromptCache;
 }
+
+/** A step with at least this many prompt tokens tells the prompt cache what a token of prefill costs. */
+const PREFILL_SAMPLE_TOKENS = 16;
 
 /**
  * The decode loop. Requests wait in a bounded FIFO; each admitted job gets a slot (a context sequence) chosen for
- * prefix reuse, possibly seeded by copying another slot's KV cells (`placeJob`). Then every step evaluates, in one
+ * prefix reuse, possibly seeded by copying another slot's KV cells or by restoring a state the prompt cache kept
+ * (`placeJob`); a slot's state is offered to the prompt cache before a job reuses the slot. Then every step evaluates, in one
  * llama.cpp batch, one token for each decoding slot and a bounded chunk of the prompts being prefilled
  * (`advanceSlot`), and delivers the sampled tokens as text (`Outbox`). Cancellations, admissions and copies happen
  * between steps, never during one. A fault (llama.cpp's, or the loop's own) fails only the jobs it touches; the
@@ -85,6 +92,7 @@ export class Scheduler {
     this.queue.dropWaiting(new ShuttingDownError(), false);
     this.embeddings.queue.dropWaiting(new ShuttingDownError(), false);
     await this.idle();
+    await this.options.promptCache?.persist(this.slots.filter((slot) => !slot.tainted).map((slot) => slot.sequence));
   }
 
   /** Ends every queued and running request with ShuttingDownError and resolves once the loop has stopped. */
@@ -110,6 +118,7 @@ export class Scheduler {
       // requests, as --max-queue counts them: a running request's later choices waiting for a slot are not counted
       queued: this.queue.waitingRequests + this.embeddings.queue.waitingRequests,
       counters: { ...this.recorder.counters },
+      ...(this.options.promptCache ? { promptCache: this.options.promptCache.stats() } : {}),
     };
   }
 
@@ -170,7 +179,12 @@ export class Scheduler {
       this.outbox.flushAfterDispatch();
       // a fault of the loop's own code in one item is raised once every evaluation of the step has settled
       for (const result of await step) if (result.status === "rejected") throw result.reason;
-      this.recorder.record(plan.filter((item) => item.id !== this.slots.length), embedded, performance.now() - started);
+      const ms = performance.now() - started;
+      const slotsPlan = plan.filter((item) => item.id !== this.slots.length);
+      this.recorder.record(slotsPlan, embedded, ms);
+      const prefilled = slotsPlan.reduce((sum, item) => sum + (item.kind === "prefill" ? item.tokens : 0), 0);
+      const decoded = slotsPlan.filter((item) => item.kind === "decode").length;
+      if (prefilled >= PREFILL_SAMPLE_TOKENS) this.options.promptCache?.cost.recordPrefill(prefilled + decoded + embedded, ms);
     }
   }
 
@@ -205,15 +219,29 @@ export class Scheduler {
       }
       const choice = pickSlot(this.slots.map((slot) => slot.view()), job.prompt, this.options.minCopyTokens)!;
       const slot = this.slots[choice.slot]!;
+      const seed = await this.seed(slot, choice, job);
       slot.admit(job, output, ++this.clock);
       this.recorder.counters.requests++;
-      const copy = choice.copy && { from: this.slots[choice.copy.from]!, tokens: choice.copy.tokens };
       try {
-        await placeJob(slot, copy, this.recorder.counters);
+        await placeJob(slot, seed, this.recorder.counters);
       } catch (error) {
         await this.end(slot, new EngineFailureError(error));
       }
     }
+  }
+
+  /**
+   * What fills `slot` for `job` besides what it holds: a copy from the slot `pickSlot` chose, or a state of the prompt
+   * cache that gives more. Keeps the slot's own state in the prompt cache first, if `job` would discard it.
+   */
+  private async seed(slot: Slot, choice: SlotChoice, job: Job): Promise<PromptSeed | undefined> {
+    const copy: PromptSeed | undefined = choice.copy && { copy: { from: this.slots[choice.copy.from]!, tokens: choice.copy.tokens } };
+    const cache = this.options.promptCache;
+    if (cache === undefined) return copy;
+    const found = job.promptLogprobs === undefined ? cache.find(job.prompt.slice(0, -1), choice.copy?.tokens ?? choice.reused) : undefined;
+    if (!slot.tainted) await cache.keep(slot.sequence, job.promptLogprobs === undefined ? choice.reused : 0, found?.state);
+    if (job.promptLogprobs !== undefined) return undefined;
+    return found ? { restore: { cache, state: found.state } } : copy;
   }
 
   /**

@@ -8,6 +8,7 @@ export class StepRecorder {
     promptTokens: 0,
     cachedTokens: 0,
     copiedTokens: 0,
+    restoredTokens: 0,
     prefillTokens: 0,
     generatedTokens: 0,
     steps: 0,

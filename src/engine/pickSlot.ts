@@ -28,14 +28,18 @@ export function commonPrefixLength(a: readonly number[], b: readonly number[]): 
 
 /**
  * Places a request: the idle slot whose cache shares the longest prefix with the prompt (ties: least recently
- * used); and, when any slot holds at least `minCopyTokens` more of the prompt than that, a copy from the one
- * holding the most. The prompt's last token is never reused: it must be evaluated to sample the first token.
+ * used), unless that prefix is shorter than `minCopyTokens`: then the least recently used idle slot, whose state is
+ * the least likely to be wanted again (an empty one first), rather than a slot that shares a few tokens; and, when
+ * any slot holds at least `minCopyTokens` more of the prompt than the chosen one, a copy from the one holding the
+ * most. The prompt's last token is never reused: it must be evaluated to sample the first token.
  * Returns undefined when no slot is idle.
  */
 export function pickSlot(slots: readonly SlotView[], prompt: readonly number[], minCopyTokens: number): SlotChoice | undefined {
   const usable = prompt.slice(0, -1);
   let best: SlotChoice | undefined;
   let bestLastUsed = Infinity;
+  let oldest: SlotChoice | undefined;
+  let oldestLastUsed = Infinity;
   let donor: { from: number; tokens: number } | undefined;
   slots.forEach((slot, index) => {
     const shared = commonPrefixLength(slot.cachedTokens, usable);
@@ -43,9 +47,14 @@ export function pickSlot(slots: readonly SlotView[], prompt: readonly number[], 
       best = { slot: index, reused: shared };
       bestLastUsed = slot.lastUsed;
     }
+    if (slot.phase === "idle" && slot.lastUsed < oldestLastUsed) {
+      oldest = { slot: index, reused: shared };
+      oldestLastUsed = slot.lastUsed;
+    }
     if (donor === undefined || shared > donor.tokens) donor = { from: index, tokens: shared };
   });
   if (best === undefined) return undefined;
+  if (best.reused < minCopyTokens) best = oldest!;
   if (donor !== undefined && donor.from !== best.slot && donor.tokens - best.reused >= minCopyTokens) {
     return { ...best, copy: donor };
   }

@@ -1,3 +1,4 @@
+import type { PromptCacheStats } from "./PromptCache.js";
 import type { KvCacheSettings } from "./kvCacheLayout.js";
 
 /** Sampling settings in the engine's own terms (already validated and defaulted by the caller). */
@@ -118,10 +119,12 @@ export interface SchedulerCounters {
   requests: number;
   /** Prompt tokens of the admitted requests. */
   promptTokens: number;
-  /** Of those, tokens not evaluated: already in the slot's cache, or copied from another slot. */
+  /** Of those, tokens not evaluated: already in the slot's cache, copied from another slot, or restored. */
   cachedTokens: number;
   /** Of the cached tokens, those copied from another slot's cache. */
   copiedTokens: number;
+  /** Of the cached tokens, those restored from the prompt cache (a state kept from an earlier request). */
+  restoredTokens: number;
   /** Prompt tokens evaluated. */
   prefillTokens: number;
   /** Tokens sampled (completion tokens, end-of-sequence included). */
@@ -141,6 +144,8 @@ export interface EngineStats {
   slots: { total: number; idle: number; busy: number; prefill: number; decode: number; backlogged: number };
   queued: number;
   counters: SchedulerCounters;
+  /** The prompt cache's tiers and counters, when it is on. */
+  promptCache?: PromptCacheStats;
 }
 
 /** What one decode step evaluated (for observers: tests and diagnostics). */

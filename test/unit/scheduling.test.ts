@@ -30,8 +30,15 @@ test("commonPrefixLength", () => {
 });
 
 test("a request gets the idle slot sharing the longest prefix with its prompt", () => {
-  const choice = pickSlot([idle([1, 9, 9]), idle([1, 2, 3, 4]), idle([1, 2])], [1, 2, 3, 5], 16);
+  const choice = pickSlot([idle([1, 9, 9]), idle([1, 2, 3, 4]), idle([1, 2])], [1, 2, 3, 5], 2);
   assert.deepEqual(choice, { slot: 1, reused: 3 });
+});
+
+test("a shared prefix shorter than the copy threshold does not choose the slot: the least recently used one is taken", () => {
+  // slot 0 shares 3 tokens (a template's opening), slot 1 is empty: slot 0's conversation stays for its return
+  assert.deepEqual(pickSlot([idle([1, 2, 3, 8, 8], 4), idle([], 0)], [1, 2, 3, 5, 6], 16), { slot: 1, reused: 0 });
+  assert.deepEqual(pickSlot([idle([1, 2, 3, 8, 8], 4), idle([1, 7], 2)], [1, 2, 3, 5, 6], 16), { slot: 1, reused: 1 });
+  assert.deepEqual(pickSlot([idle([1, 2, 3, 8, 8], 4), idle([], 0)], [1, 2, 3, 5, 6], 3), { slot: 0, reused: 3 });
 });
 
 test("the prompt's last token is never counted as reused: it must be evaluated to sample", () => {
