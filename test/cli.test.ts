@@ -85,6 +85,11 @@ const badCalls: Array<[string[], RegExp]> = [
   [["serve", "--demo", "--shutdown-grace", "soon"], /--shutdown-grace must be a number/],
   [["serve", "--demo", "--prefill-chunk", "0"], /--prefill-chunk must be a positive integer/],
   [["serve", "--demo", "--no-such-flag"], /Unknown option/],
+  [["serve", "--demo", "--cache-ram", "lots"], /--cache-ram must be a non-negative integer/],
+  // a folder that cannot be made (its parent is a file): said before serving
+  [["serve", "--demo", "--cache-dir", `${bin}/cache`], /prompt cache folder .*hermes\.cjs\/cache: ENOTDIR/],
+  [["serve", "--demo", "--cache-dir-size", "100"], /--cache-dir-size needs --cache-dir/],
+  [["serve", "--demo", "--cache-dir", "/tmp", "--cache-dir-size", "0"], /--cache-dir-size must be a positive integer/],
   [["serve", "--demo", "--cache-type-k", "q5_1"], /--cache-type-k must be one of f16, q8_0, q4_0/],
   [["serve", "--demo", "--cache-type-v", "f32"], /--cache-type-v must be one of f16, q8_0, q4_0/],
   [["serve", "--demo", "--flash-attn", "yes"], /--flash-attn must be one of auto, on, off/],

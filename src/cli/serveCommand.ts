@@ -1,7 +1,8 @@
 import { createWriteStream, existsSync, readFileSync } from "node:fs";
 import { createSecureContext } from "node:tls";
 import { parseArgs } from "node:util";
-import { DEFAULT_PREFILL_CHUNK } from "../engine/Engine.js";
+import os from "node:os";
+import { DEFAULT_CACHE_DISK_BYTES, DEFAULT_PREFILL_CHUNK } from "../engine/Engine.js";
 import { flashAttentionModes, kvCacheTypes, type FlashAttentionMode, type KvCacheType } from "../engine/kvCacheLayout.js";
 import { moderationModes, type ModerationMode } from "../moderation/Moderator.js";
 import { ApiKeyRegistry } from "../server/ApiKeyRegistry.js";
@@ -36,6 +37,10 @@ hermes serve --demo [options]
   --cache-type-v T    ... of the values: ${kvCacheTypes.join(" | ")} (default f16; quantized needs flash attention)
   --flash-attn M      ${flashAttentionModes.join(" | ")}: flash attention as llama.cpp decides, always, never (default auto);
                       a combination the model cannot run with is refused at start
+  --cache-ram MiB     prompt cache: keeps the KV state of a slot a new request reuses, and restores it when its
+                      conversation returns (default: a quarter of the free memory, at most 8192; 0 = off)
+  --cache-dir DIR     ... and past that, on disk in DIR, where the states survive restarts (default: none)
+  --cache-dir-size MiB  bound of the states kept in DIR (default ${DEFAULT_CACHE_DISK_BYTES / 2 ** 20})
   --embedding-model FILE  a GGUF for /embeddings, served under its own name (default: embeddings of --model)
   --moderation M      ${moderationModes.join(" | ")}: report the content filter's findings (default), also refuse
                       flagged prompts (400 content_filter) and withhold flagged output, or skip it
@@ -48,6 +53,14 @@ hermes serve --demo [options]
   --tls-key FILE      ... and this PEM private key
   --log-file FILE     append the access log (one JSON line per request) here instead of stderr
   --log-content       put prompt and output text in the access log (default: never)`;
+
+/**
+ * The prompt cache's RAM bound by default: a quarter of the memory available at start (before the model loads), at
+ * most 8 GiB (llama-server's default).
+ */
+function defaultCacheRamMiB(): number {
+  return Math.min(8192, Math.floor(os.freemem() / 4 / 2 ** 20));
+}
 
 /** The id under which the demo model is also served, so the hosted API's examples run against it unchanged. */
 const DEMO_HOSTED_ID = "nousresearch/nous-hermes-llama2-13b";
@@ -80,6 +93,9 @@ export async function serveCommand(args: string[]): Promise<number> {
       "cache-type-k": { type: "string", default: "f16" },
       "cache-type-v": { type: "string", default: "f16" },
       "flash-attn": { type: "string", default: "auto" },
+      "cache-ram": { type: "string" },
+      "cache-dir": { type: "string" },
+      "cache-dir-size": { type: "string" },
       "embedding-model": { type: "string" },
       moderation: { type: "string", default: "report" },
       "moderation-model": { type: "string" },
@@ -115,6 +131,15 @@ export async function serveCommand(args: string[]): Promise<number> {
     keyType: choice<KvCacheType>("--cache-type-k", values["cache-type-k"], kvCacheTypes),
     valueType: choice<KvCacheType>("--cache-type-v", values["cache-type-v"], kvCacheTypes),
     flashAttention: choice<FlashAttentionMode>("--flash-attn", values["flash-attn"], flashAttentionModes),
+  };
+  const cacheRamMiB = numberFlag(values["cache-ram"], "--cache-ram", "non-negative") ?? defaultCacheRamMiB();
+  const cacheDirMiB = numberFlag(values["cache-dir-size"], "--cache-dir-size", "positive");
+  if (cacheDirMiB !== undefined && values["cache-dir"] === undefined) throw new Error("--cache-dir-size needs --cache-dir");
+  const promptCache = {
+    ramBytes: cacheRamMiB * 2 ** 20,
+    ...(values["cache-dir"] !== undefined ? { dir: values["cache-dir"] } : {}),
+    ...(cacheDirMiB !== undefined ? { diskBytes: cacheDirMiB * 2 ** 20 } : {}),
+    warn: (message: string) => console.error(message),
   };
   const embeddingPath = values["embedding-model"];
   if (embeddingPath !== undefined && !existsSync(embeddingPath)) throw new Error(`embedding model file not found: ${embeddingPath}`);
@@ -172,6 +197,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       queue: { maxQueue, queueTimeoutMs: queueTimeout * 1000 },
       ...(prefillChunk !== undefined ? { prefillChunk } : {}),
       kvCache,
+      promptCache,
       onLoadProgress: (fraction) => progress.update(fraction),
       ...(chatFormat !== undefined ? { chatFormat: chatFormat as ChatFormat } : {}),
       ...(values["model-alias"] !== undefined ? { alias: values["model-alias"] } : {}),
@@ -203,10 +229,16 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (keysPath !== undefined) process.on("SIGHUP", reload);
   const { ids, template, engine } = hermes.model;
   const kv = engine.info.kvCache;
+  const cache = engine.stats().promptCache;
+  const mib = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MiB`;
   progress.done(
     `hermes-serve ready at ${hermes.url}/v1 (also /v3/openai, /openai/v1): model "${ids[0]}", ` +
       `${template.format} format, ${parallel} slot${parallel === 1 ? "" : "s"} x ${engine.info.contextSize} tokens, ` +
-      `KV cache ${(kv.bytesPerSlot / 2 ** 20).toFixed(1)} MiB per slot (K ${kv.keyType}, V ${kv.valueType}, flash attention ${kv.flashAttention})`,
+      `KV cache ${(kv.bytesPerSlot / 2 ** 20).toFixed(1)} MiB per slot (K ${kv.keyType}, V ${kv.valueType}, flash attention ${kv.flashAttention}), ` +
+      (cache === undefined
+        ? "prompt cache off"
+        : `prompt cache ${mib(cache.ram.limitBytes)} RAM` +
+          (cache.disk ? ` + ${mib(cache.disk.limitBytes)} in ${cache.disk.dir} (${cache.disk.entries} state${cache.disk.entries === 1 ? "" : "s"} found)` : "")),
   );
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

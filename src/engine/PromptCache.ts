@@ -77,6 +77,8 @@ const META_FORMAT = 1;
 export class PromptCache {
   private readonly index = new PromptCacheIndex<Entry>();
   private clock = 0;
+  /** The drain's `persist`, while it runs. */
+  private persisting: Promise<void> | undefined;
   private readonly counters = { hits: { ram: 0, disk: 0 }, misses: 0, saves: 0, evictions: 0, restoreMs: 0, saveMs: 0, rejected: 0 };
 
   private constructor(
@@ -99,8 +101,13 @@ export class PromptCache {
     const cost = await measureCost(probe.sequence, probe.tokens, staging);
     const cache = new PromptCache(options, folder, staging, cost);
     if (folder !== undefined) {
-      await mkdir(folder, { recursive: true });
-      await cache.scan(folder);
+      try {
+        await mkdir(folder, { recursive: true });
+        await cache.scan(folder);
+      } catch (error) {
+        await rm(staging, { recursive: true, force: true });
+        throw new Error(`prompt cache folder ${options.dir}: ${(error as Error).message}`);
+      }
     }
     return cache;
   }
@@ -237,14 +244,21 @@ export class PromptCache {
    * Keeps what `sequences` hold and writes every state to the disk tier, so that a restart finds them all; without
    * a disk tier, does nothing. Call it once nothing runs (the drain).
    */
-  async persist(sequences: readonly LlamaContextSequence[]): Promise<void> {
-    if (this.folder === undefined) return;
-    for (const sequence of sequences) await this.keep(sequence, 0);
-    await this.flush();
+  persist(sequences: readonly LlamaContextSequence[]): Promise<void> {
+    if (this.folder === undefined) return Promise.resolve();
+    this.persisting = (async () => {
+      for (const sequence of sequences) await this.keep(sequence, 0);
+      await this.flush();
+    })();
+    return this.persisting;
   }
 
-  /** Waits for the disk writes under way and removes the staging folder; the disk tier stays. */
+  /**
+   * Waits for a persist and the disk writes under way (so the context is never freed under a save), and removes
+   * the staging folder; the disk tier stays.
+   */
   async dispose(): Promise<void> {
+    await this.persisting;
     await Promise.all(this.index.all().map((entry) => entry.writing));
     await rm(this.staging, { recursive: true, force: true });
   }
