@@ -1,11 +1,12 @@
-import { createHash, randomUUID } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { join } from "node:path";
-import type { LlamaContextSequence, Token } from "node-llama-cpp";
+import type { LlamaContextSequence } from "node-llama-cpp";
+import { measureRestoreCost } from "./measureRestoreCost.js";
 import { PromptCacheIndex, type IndexedState } from "./PromptCacheIndex.js";
-import { RestoreCost } from "./RestoreCost.js";
+import type { RestoreCost } from "./RestoreCost.js";
+import { StatePieces } from "./StatePieces.js";
 
 export interface PromptCacheOptions {
   /** Bytes of states kept in host memory (0: none). */
@@ -47,7 +48,7 @@ export type KeptState = Readonly<IndexedState>;
 interface Entry extends IndexedState {
   readonly id: string;
   /** The state file's bytes, in the RAM tier. */
-  ram: Buffer | undefined;
+  ram: StatePieces | undefined;
   /** Its copy in the disk tier: the file's SHA-256, and whether this process checked the file against it. */
   disk: { sha256: string; verified: boolean } | undefined;
   /** The write of its disk copy, while under way. */
@@ -98,7 +99,7 @@ export class PromptCache {
   static async open(options: PromptCacheOptions, probe: { sequence: LlamaContextSequence; tokens: readonly number[] }): Promise<PromptCache> {
     const staging = await makeStaging();
     const folder = options.dir === undefined ? undefined : join(options.dir, options.fingerprint.slice(0, 16));
-    const cost = await measureCost(probe.sequence, probe.tokens, staging);
+    const cost = await measureRestoreCost(probe.sequence, probe.tokens, staging);
     const cache = new PromptCache(options, folder, staging, cost);
     if (folder !== undefined) {
       try {
@@ -129,15 +130,15 @@ export class PromptCache {
         const staged = join(this.staging, `${id}.state`);
         try {
           await sequence.saveStateToFile(staged);
-          entry.ram = await readFile(staged);
+          entry.ram = await StatePieces.read(staged);
         } finally {
           await rm(staged, { force: true });
         }
-        Object.assign(entry, { bytes: entry.ram.length });
+        Object.assign(entry, { bytes: entry.ram.size });
       } else {
         const partial = this.path(id, ".state.tmp");
         await sequence.saveStateToFile(partial);
-        const sha256 = await hashFile(partial);
+        const sha256 = await StatePieces.hashFile(partial);
         const { size } = await stat(partial);
         await rename(partial, this.path(id, ".state"));
         Object.assign(entry, { bytes: size });
@@ -183,7 +184,7 @@ export class PromptCache {
       if (entry.ram !== undefined) {
         const staged = join(this.staging, `${entry.id}.state`);
         try {
-          await writeFile(staged, entry.ram);
+          await entry.ram.write(staged);
           await sequence.loadStateFromFile(staged, { acceptRisk: true });
         } finally {
           await rm(staged, { force: true });
@@ -193,8 +194,8 @@ export class PromptCache {
         if (entry.disk === undefined) throw new Error("its file was not written");
         const path = this.path(entry.id, ".state");
         if (!entry.disk.verified) {
-          const bytes = await readFile(path);
-          if (bytes.length !== entry.bytes || sha256Of(bytes) !== entry.disk.sha256) throw new Error(`${path} does not match its checksum`);
+          const bytes = await StatePieces.read(path);
+          if (bytes.size !== entry.bytes || bytes.sha256() !== entry.disk.sha256) throw new Error(`${path} does not match its checksum`);
           entry.disk.verified = true;
           if (this.options.ramBytes > 0) entry.ram = bytes;
         }
@@ -298,10 +299,10 @@ export class PromptCache {
   }
 
   /** Writes a state to the disk tier (the state, then its description, each complete before it is renamed in). */
-  private async writeToDisk(entry: Entry, bytes: Buffer): Promise<void> {
+  private async writeToDisk(entry: Entry, bytes: StatePieces): Promise<void> {
     try {
-      const sha256 = sha256Of(bytes);
-      await writeFile(this.path(entry.id, ".state.tmp"), bytes);
+      const sha256 = bytes.sha256();
+      await bytes.write(this.path(entry.id, ".state.tmp"));
       await rename(this.path(entry.id, ".state.tmp"), this.path(entry.id, ".state"));
       await this.writeMeta(entry, sha256);
       entry.disk = { sha256, verified: true };
@@ -370,15 +371,6 @@ function parseMeta(text: string, fingerprint: string): StateMeta {
   return meta as StateMeta;
 }
 
-function sha256Of(bytes: Buffer): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
-
-async function hashFile(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
 
 /** A private staging folder, in memory (/dev/shm) where the system has one. */
 async function makeStaging(): Promise<string> {
@@ -386,27 +378,5 @@ async function makeStaging(): Promise<string> {
     return await mkdtemp(join("/dev/shm", "hermes-kv-"));
   } catch {
     return await mkdtemp(join(os.tmpdir(), "hermes-kv-"));
-  }
-}
-
-/**
- * Seeds the estimates: prefills `tokens` into the empty `sequence`, saves and restores that state, and clears it.
- * Prefill of so short a prompt is slower per token than a full chunk, and a small state's restore dominated by
- * fixed costs: both err towards restoring, and the first real steps and restores correct them.
- */
-async function measureCost(sequence: LlamaContextSequence, tokens: readonly number[], staging: string): Promise<RestoreCost> {
-  const file = join(staging, "probe.state");
-  try {
-    let started = performance.now();
-    await sequence.evaluateWithoutGeneratingNewTokens(tokens as Token[]);
-    const prefillMs = performance.now() - started;
-    const { fileSize } = await sequence.saveStateToFile(file);
-    started = performance.now();
-    await sequence.loadStateFromFile(file, { acceptRisk: true });
-    const restoreMs = performance.now() - started;
-    return new RestoreCost(prefillMs / tokens.length, restoreMs / fileSize);
-  } finally {
-    await rm(file, { force: true });
-    await sequence.clearHistory();
   }
 }
