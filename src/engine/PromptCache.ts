@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { join } from "node:path";
@@ -88,6 +89,7 @@ export class PromptCache {
     private readonly folder: string | undefined,
     /** Where states pass through on their way in and out of memory (tmpfs where there is one). */
     private readonly staging: string,
+    private readonly removeStaging: () => void,
     readonly cost: RestoreCost,
   ) {}
 
@@ -98,15 +100,19 @@ export class PromptCache {
    */
   static async open(options: PromptCacheOptions, probe: { sequence: LlamaContextSequence; tokens: readonly number[] }): Promise<PromptCache> {
     const staging = await makeStaging();
+    // an exit without dispose() (a second signal, a crash) leaves no folder behind either
+    const removeStaging = (): void => rmSync(staging, { recursive: true, force: true });
+    process.once("exit", removeStaging);
     const folder = options.dir === undefined ? undefined : join(options.dir, options.fingerprint.slice(0, 16));
     const cost = await measureRestoreCost(probe.sequence, probe.tokens, staging);
-    const cache = new PromptCache(options, folder, staging, cost);
+    const cache = new PromptCache(options, folder, staging, removeStaging, cost);
     if (folder !== undefined) {
       try {
         await mkdir(folder, { recursive: true });
         await cache.scan(folder);
       } catch (error) {
-        await rm(staging, { recursive: true, force: true });
+        process.off("exit", removeStaging);
+        removeStaging();
         throw new Error(`prompt cache folder ${options.dir}: ${(error as Error).message}`);
       }
     }
@@ -261,7 +267,8 @@ export class PromptCache {
   async dispose(): Promise<void> {
     await this.persisting;
     await Promise.all(this.index.all().map((entry) => entry.writing));
-    await rm(this.staging, { recursive: true, force: true });
+    process.off("exit", this.removeStaging);
+    this.removeStaging();
   }
 
   /** A clock for least-recently-used order that also orders the disk tier's files across restarts (mtime). */
