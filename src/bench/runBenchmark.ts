@@ -178,7 +178,7 @@ export async function runBenchmark(settings: ModelBenchSettings): Promise<ModelB
 
       const fresh = textOfTokens(direct, settings.prefillTokens, 1000 + run);
       const prefill = await streamRequest(completions, { model: server.modelId, prompt: fresh, max_tokens: 1, logit_bias: NO_EOS });
-      result.prefill.push((1000 * (prefill.promptTokens - prefill.cachedTokens)) / (prefill.firstTokenAt - prefill.sentAt));
+      result.prefill.push((1000 * (prefill.promptTokens - (prefill.cachedTokens ?? 0))) / (prefill.firstTokenAt - prefill.sentAt));
       step("prefill");
 
       for (const [index, streams] of settings.streams.entries()) {
@@ -226,7 +226,7 @@ export async function runBenchmark(settings: ModelBenchSettings): Promise<ModelB
         step("time to first token, cold");
         const warm = await ask(`Another question, number ${sample}?`);
         result.ttftWarm.push(warm.firstTokenAt - warm.sentAt);
-        result.warmCachedTokens.push(warm.cachedTokens);
+        result.warmCachedTokens.push(warm.cachedTokens ?? 0);
         step("time to first token, warm");
       }
     }
