@@ -1,10 +1,8 @@
 import type { BenchmarkReport } from "./BenchmarkReport.js";
+import { fixed, spread } from "./figureText.js";
 import { percentile } from "./percentile.js";
 
 const median = (values: readonly number[]): number => percentile(values, 50);
-const fixed = (value: number, digits = 0): string => (Number.isFinite(value) ? value.toFixed(digits) : "–");
-const spread = (values: readonly number[], digits = 0): string =>
-  `${fixed(median(values), digits)} (${fixed(Math.min(...values), digits)}–${fixed(Math.max(...values), digits)})`;
 
 type Model = BenchmarkReport["models"][number];
 
@@ -67,7 +65,7 @@ export function summarizeBenchmark(report: BenchmarkReport): string {
     row("prefill tok/s (fresh prompt)", (m) => spread(m.prefill)),
     ...streams.map((n) => row(`aggregate decode tok/s, ${n} stream${n === 1 ? "" : "s"} (all decoding)`, (m) => spread(at(m, n).tokensPerSecond))),
     ...streams.map((n) => row(`time between tokens p50 / p95 ms, ${n} stream${n === 1 ? "" : "s"}`, (m) => `${fixed(at(m, n).gapP50, 1)} / ${fixed(at(m, n).gapP95, 1)}`)),
-    ...streams.map((n) => row(`tokens sampled per decode step, ${n} stream${n === 1 ? "" : "s"}`, (m) => fixed(at(m, n).tokensPerStep, 2))),
+    ...streams.map((n) => row(`tokens sampled per decode step, ${n} stream${n === 1 ? "" : "s"}`, (m) => fixed(at(m, n).tokensPerStep ?? NaN, 2))),
     row("4 streams / 1 stream", (m) => `${fixed(speedup(m, 4), 2)}×`),
     row("TTFT p50 / p95 ms, 500-token system prompt, cold", (m) => `${fixed(percentile(m.ttftCold, 50))} / ${fixed(percentile(m.ttftCold, 95))}`),
     row("TTFT p50 / p95 ms, same system prompt, warm", (m) => `${fixed(percentile(m.ttftWarm, 50))} / ${fixed(percentile(m.ttftWarm, 95))}`),
