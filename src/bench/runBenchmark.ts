@@ -1,8 +1,12 @@
 import { Engine } from "../engine/Engine.js";
 import type { SamplingParams } from "../engine/types.js";
+import { ChatWorkload, type ChatRun, type ChatWorkloadSettings } from "./ChatWorkload.js";
+import type { ChatVariant } from "./chatVariants.js";
 import { ConcurrencyTally, type ConcurrencyResult } from "./ConcurrencyTally.js";
 import { concurrentStreams } from "./concurrentStreams.js";
+import type { Peer } from "./connectPeer.js";
 import { DirectModel } from "./DirectModel.js";
+import { PeerRounds, type PeerResult, type RoundPlan } from "./PeerRounds.js";
 import { REQUEST_DEFAULTS } from "./requestDefaults.js";
 import { ServerProcess } from "./ServerProcess.js";
 import { sharedPrefixTtft } from "./sharedPrefixTtft.js";
@@ -30,6 +34,15 @@ export interface ModelBenchSettings {
   /** Tokens of the shared system prompt, and TTFT samples (cold and warm each) per run. */
   systemPromptTokens: number;
   ttftSamples: number;
+  /** The chat workload's shape, and the hermes configurations it runs once each, after the runs. */
+  chat: ChatWorkloadSettings;
+  chatVariants: readonly ChatVariant[];
+  /**
+   * Servers already running that the compared scenarios (single-stream decode, `peerStreams` concurrent streams,
+   * shared-prefix TTFT, the chat workload) also run against, each run's rounds alternating with hermes'.
+   */
+  peers: readonly Peer[];
+  peerStreams: readonly number[];
   onProgress: (done: number, total: number, what: string) => void;
 }
 
@@ -53,6 +66,10 @@ export interface ModelBenchResult {
   ttftWarm: number[];
   /** Cached prompt tokens the warm requests reported. */
   warmCachedTokens: Array<number | null>;
+  /** The chat workload, one run per hermes variant (and one more after a restart where the variant asks). */
+  chat: ChatRun[];
+  /** The same scenarios against each --peer. */
+  peers: PeerResult[];
 }
 
 /** The server's default sampling (temperature 1, no cuts), as the in-process baseline runs it. */
@@ -78,36 +95,18 @@ async function engineDecodeRate(engine: Engine, prompt: string, tokens: number, 
   return (1000 * (completionTokens - 1)) / (textAt.at(-1)! - textAt[0]!);
 }
 
-/** What one run of the serving scenarios sends. */
-interface RoundPlan {
-  run: number;
-  decodePrompt: string;
-  /** One single-stream decode per seed. */
-  decodeSeeds: number[];
-  decodeTokens: number;
-  streams: readonly number[];
-  streamTokens: number;
-  /** One cold and warm TTFT pair per system prompt. */
-  ttftSystems: string[];
-}
-
 /**
  * Measures one model: starts `hermes serve` on it, and runs every scenario `runs` times, alternating scenarios
- * within each run so machine drift shows up as spread rather than as a difference between scenarios.
+ * within each run so machine drift shows up as spread rather than as a difference between scenarios; each run's
+ * round on hermes alternates with a round of the compared scenarios on each peer, in an order rotating per run.
+ * Then the chat workload, on a hermes server of its own per variant (2 slots) and on each peer.
  */
 export async function runBenchmark(settings: ModelBenchSettings): Promise<ModelBenchResult> {
   const direct = await DirectModel.load(settings.modelPath, settings.threads);
+  const chat = new ChatWorkload(settings.chat, direct);
   const engine = await Engine.load({ modelPath: settings.modelPath, parallel: settings.parallel, threads: settings.threads, contextSize: 2048 });
-  const server = await ServerProcess.start([
-    "--model",
-    settings.modelPath,
-    "--parallel",
-    String(settings.parallel),
-    "--threads",
-    String(settings.threads),
-    "--ctx-size",
-    "2048",
-  ]);
+  const serverArgs = ["--model", settings.modelPath, "--threads", String(settings.threads), "--ctx-size", "2048"];
+  const server = await ServerProcess.start([...serverArgs, "--parallel", String(settings.parallel)]);
   const result: ModelBenchResult = {
     label: settings.label,
     modelPath: settings.modelPath,
@@ -122,14 +121,20 @@ export async function runBenchmark(settings: ModelBenchSettings): Promise<ModelB
     ttftCold: [],
     ttftWarm: [],
     warmCachedTokens: [],
+    chat: [],
+    peers: [],
   };
   const tallies = settings.streams.map((n) => new ConcurrencyTally(n));
-  const total = settings.runs * (3 + settings.streams.length + settings.ttftSamples);
+  const peers = settings.peers.map((peer) => new PeerRounds(peer, settings.peerStreams));
+  const hermesSteps = 3 + settings.streams.length + settings.ttftSamples;
+  const peerSteps = 1 + settings.peerStreams.length + settings.ttftSamples;
+  const chatTurns = settings.chatVariants.reduce((sum, variant) => sum + chat.turnsOf(variant), 0) + peers.length * chat.turnsOf();
+  const total = settings.runs * (hermesSteps + peers.length * peerSteps) + chatTurns;
   let done = 0;
   const step = (what: string): void => settings.onProgress(++done, total, what);
   const completions = `${server.apiUrl}/completions`;
 
-  /** One run of every scenario, the serving ones through functions that take any server. */
+  /** One run of every scenario on hermes, the serving ones through the functions the peers' rounds use too. */
   const hermesRound = async (plan: RoundPlan): Promise<void> => {
     const run = plan.run;
     // short decodes over HTTP, through the engine in this process, and with node-llama-cpp alone, adjacent, in
@@ -175,6 +180,7 @@ export async function runBenchmark(settings: ModelBenchSettings): Promise<ModelB
 
   try {
     await warmUp(server);
+    for (const peer of peers) await peer.warmUp();
     for (let run = 0; run < settings.runs; run++) {
       const plan: RoundPlan = {
         run,
@@ -185,13 +191,18 @@ export async function runBenchmark(settings: ModelBenchSettings): Promise<ModelB
         streamTokens: settings.streamTokens,
         ttftSystems: Array.from({ length: settings.ttftSamples }, (_, sample) => textOfTokens(direct, settings.systemPromptTokens, 2000 + run * 100 + sample)),
       };
-      await hermesRound(plan);
+      const rounds = [() => hermesRound(plan), ...peers.map((peer) => () => peer.round({ ...plan, streams: settings.peerStreams }, step))];
+      const first = run % rounds.length;
+      for (const round of [...rounds.slice(first), ...rounds.slice(0, first)]) await round();
     }
   } finally {
     await server.stop();
     await engine.dispose();
     await direct.dispose();
   }
+  for (const variant of settings.chatVariants) result.chat.push(...(await chat.runVariant(serverArgs, variant, () => step(`chat workload, ${variant.name}`))));
+  for (const peer of peers) await peer.chat(chat, () => step("chat workload, peer"));
   result.concurrency = tallies.map((tally) => tally.result());
+  result.peers = peers.map((peer) => peer.finish());
   return result;
 }
