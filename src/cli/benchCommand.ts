@@ -47,8 +47,8 @@ const cores = os.availableParallelism();
 /**
  * The chat workload runs once per variant, its 16 conversations being its samples: 2 turns each over 200-token
  * system prompts, 8-token answers. With no cache every turn reads its whole conversation again (about 235 tokens
- * for a first turn, 280 for a returning one): 8 200 prompt tokens, about 70 s on the 1B shape at its 122 tok/s of
- * prefill on 2 cores, and 3 s on tiny.
+ * for a first turn, 280 for a returning one): 8 200 prompt tokens, about 80 s on the 1B shape on 2 cores (measured:
+ * 20 s per 8 turns, a returning turn's TTFT 3 s beside another turn), and 3 s on tiny.
  */
 const CHAT = { conversations: 16, turns: 2, systemPromptTokens: 200, answerTokens: 8 };
 
