@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { ChatConversations } from "./ChatConversations.js";
+import { ChatConversations, type TurnKey } from "./ChatConversations.js";
 import { afterRestart, type ChatVariant } from "./chatVariants.js";
 import { playChat, type ChatTurnRecord } from "./playChat.js";
 import { ServerProcess } from "./ServerProcess.js";
@@ -74,7 +74,7 @@ export class ChatWorkload {
     return { variant, turns: await this.play(target, conversations, conversations.order(), "play", onTurn) };
   }
 
-  private play(target: ServingTarget, conversations: ChatConversations, turns: ReturnType<ChatConversations["order"]>, mode: "play" | "replay", onTurn: () => void) {
+  private play(target: ServingTarget, conversations: ChatConversations, turns: readonly TurnKey[], mode: "play" | "replay", onTurn: () => void) {
     return playChat(target, conversations, turns, { answerTokens: this.settings.answerTokens, inFlight: CHAT_SLOTS, mode, onTurn });
   }
 
