@@ -45,11 +45,13 @@ test("the bench runs its compared scenarios and the chat workload against a peer
       threads: 1,
       parallel: 4,
       runs,
-      decodeTokens: 8,
+      // 64 tokens a stream: long enough that a busy machine does not deliver a stream's chunks in one read (a rate of
+      // 1 / 0 ms) nor let one of 4 streams end before the last starts
+      decodeTokens: 64,
       decodePairs: 2,
       prefillTokens: 30,
       streams: [1, 2, 4],
-      streamTokens: 8,
+      streamTokens: 64,
       systemPromptTokens: 40,
       ttftSamples: 1,
       chat,
