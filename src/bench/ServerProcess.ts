@@ -1,10 +1,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import type { StreamOptions } from "./streamRequest.js";
+import type { ServingTarget } from "./ServingTarget.js";
 
 const HERMES_BIN = fileURLToPath(new URL("../../../bin/hermes.cjs", import.meta.url));
 
 /** `hermes serve` as a child process, as a user runs it: the benchmark measures it over HTTP from outside. */
-export class ServerProcess {
+export class ServerProcess implements ServingTarget {
+  readonly requestOptions: StreamOptions = {};
+
   private constructor(
     private readonly child: ChildProcess,
     /** Base URL of the API, e.g. http://127.0.0.1:PORT/v1 */
@@ -34,6 +38,10 @@ export class ServerProcess {
   async health(): Promise<{ counters: Record<string, number> }> {
     const response = await fetch(new URL("/health", this.apiUrl));
     return (await response.json()) as { counters: Record<string, number> };
+  }
+
+  async counters(): Promise<Record<string, number>> {
+    return (await this.health()).counters;
   }
 
   async stop(): Promise<void> {

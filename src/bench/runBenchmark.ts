@@ -1,9 +1,19 @@
 import { Engine } from "../engine/Engine.js";
 import type { SamplingParams } from "../engine/types.js";
+import { ChatWorkload, type ChatRun, type ChatWorkloadSettings } from "./ChatWorkload.js";
+import type { ChatVariant } from "./chatVariants.js";
+import { ConcurrencyTally, type ConcurrencyResult } from "./ConcurrencyTally.js";
+import { concurrentStreams } from "./concurrentStreams.js";
+import type { Peer } from "./connectPeer.js";
 import { DirectModel } from "./DirectModel.js";
-import { percentile } from "./percentile.js";
+import { PeerRounds, type PeerResult, type RoundPlan } from "./PeerRounds.js";
+import { REQUEST_DEFAULTS } from "./requestDefaults.js";
 import { ServerProcess } from "./ServerProcess.js";
-import { streamRequest, type StreamTiming } from "./streamRequest.js";
+import { sharedPrefixTtft } from "./sharedPrefixTtft.js";
+import { singleStreamDecode } from "./singleStreamDecode.js";
+import { streamRequest } from "./streamRequest.js";
+import { textOfTokens } from "./textOfTokens.js";
+import { warmUp } from "./warmUp.js";
 
 export interface ModelBenchSettings {
   label: string;
@@ -24,18 +34,16 @@ export interface ModelBenchSettings {
   /** Tokens of the shared system prompt, and TTFT samples (cold and warm each) per run. */
   systemPromptTokens: number;
   ttftSamples: number;
+  /** The chat workload's shape, and the hermes configurations it runs once each, after the runs. */
+  chat: ChatWorkloadSettings;
+  chatVariants: readonly ChatVariant[];
+  /**
+   * Servers already running that the compared scenarios (single-stream decode, `peerStreams` concurrent streams,
+   * shared-prefix TTFT, the chat workload) also run against, each run's rounds alternating with hermes'.
+   */
+  peers: readonly Peer[];
+  peerStreams: readonly number[];
   onProgress: (done: number, total: number, what: string) => void;
-}
-
-export interface ConcurrencyResult {
-  streams: number;
-  /** Aggregate completion tokens/s while all streams decode, one figure per run. */
-  tokensPerSecond: number[];
-  /** Time between consecutive tokens of a stream, over all streams and runs (ms). */
-  gapP50: number;
-  gapP95: number;
-  /** Tokens the server sampled per decode step (from /health counters): how many streams shared each batch. */
-  tokensPerStep: number;
 }
 
 export interface ModelBenchResult {
@@ -57,25 +65,12 @@ export interface ModelBenchResult {
   ttftCold: number[];
   ttftWarm: number[];
   /** Cached prompt tokens the warm requests reported. */
-  warmCachedTokens: number[];
+  warmCachedTokens: Array<number | null>;
+  /** The chat workload, one run per hermes variant (and one more after a restart where the variant asks). */
+  chat: ChatRun[];
+  /** The same scenarios against each --peer. */
+  peers: PeerResult[];
 }
-
-const WORDS = ["harbor", "lantern", "quiet", "orbit", "maple", "signal", "copper", "meadow", "granite", "delta", "fjord", "ember"];
-
-/** Deterministic filler text, different for every `seed`. */
-function filler(words: number, seed: number): string {
-  return Array.from({ length: words }, (_, i) => WORDS[(i * 7 + seed * 5 + Math.floor(i / 12) * seed) % WORDS.length]).join(" ");
-}
-
-/** Text of about `tokens` tokens (filler grown until the model's tokenizer says so). */
-function textOfTokens(direct: DirectModel, tokens: number, seed: number): string {
-  let words = Math.floor(tokens / 2);
-  let text = `Session ${seed}. ${filler(words, seed)}`;
-  while (direct.countTokens(text) < tokens) text = `Session ${seed}. ${filler(++words, seed)}`;
-  return text;
-}
-
-const NO_EOS = { "2": -100 };
 
 /** The server's default sampling (temperature 1, no cuts), as the in-process baseline runs it. */
 const DEFAULT_SAMPLING: Omit<SamplingParams, "seed"> = {
@@ -100,29 +95,18 @@ async function engineDecodeRate(engine: Engine, prompt: string, tokens: number, 
   return (1000 * (completionTokens - 1)) / (textAt.at(-1)! - textAt[0]!);
 }
 
-function decodeRate(timing: StreamTiming): number {
-  const first = timing.textAt[0]!;
-  const last = timing.textAt.at(-1)!;
-  return (1000 * (timing.completionTokens - 1)) / (last - first);
-}
-
 /**
  * Measures one model: starts `hermes serve` on it, and runs every scenario `runs` times, alternating scenarios
- * within each run so machine drift shows up as spread rather than as a difference between scenarios.
+ * within each run so machine drift shows up as spread rather than as a difference between scenarios; each run's
+ * round on hermes alternates with a round of the compared scenarios on each peer, in an order rotating per run.
+ * Then the chat workload, on a hermes server of its own per variant (2 slots) and on each peer.
  */
 export async function runBenchmark(settings: ModelBenchSettings): Promise<ModelBenchResult> {
   const direct = await DirectModel.load(settings.modelPath, settings.threads);
+  const chat = new ChatWorkload(settings.chat, direct);
   const engine = await Engine.load({ modelPath: settings.modelPath, parallel: settings.parallel, threads: settings.threads, contextSize: 2048 });
-  const server = await ServerProcess.start([
-    "--model",
-    settings.modelPath,
-    "--parallel",
-    String(settings.parallel),
-    "--threads",
-    String(settings.threads),
-    "--ctx-size",
-    "2048",
-  ]);
+  const serverArgs = ["--model", settings.modelPath, "--threads", String(settings.threads), "--ctx-size", "2048"];
+  const server = await ServerProcess.start([...serverArgs, "--parallel", String(settings.parallel)]);
   const result: ModelBenchResult = {
     label: settings.label,
     modelPath: settings.modelPath,
@@ -133,112 +117,92 @@ export async function runBenchmark(settings: ModelBenchSettings): Promise<ModelB
     decodeEngine: [],
     decodeHttpGreedy: [],
     prefill: [],
-    concurrency: settings.streams.map((streams) => ({ streams, tokensPerSecond: [], gapP50: 0, gapP95: 0, tokensPerStep: 0 })),
+    concurrency: [],
     ttftCold: [],
     ttftWarm: [],
     warmCachedTokens: [],
+    chat: [],
+    peers: [],
   };
-  const gaps = settings.streams.map(() => [] as number[]);
-  const steps = settings.streams.map(() => ({ steps: 0, tokens: 0 }));
-  const completions = `${server.apiUrl}/completions`;
-  const chat = `${server.apiUrl}/chat/completions`;
-  const total = settings.runs * (3 + settings.streams.length + 2 * settings.ttftSamples);
+  const tallies = settings.streams.map((n) => new ConcurrencyTally(n));
+  const peers = settings.peers.map((peer) => new PeerRounds(peer, settings.peerStreams));
+  const hermesSteps = 3 + settings.streams.length + settings.ttftSamples;
+  const peerSteps = 1 + settings.peerStreams.length + settings.ttftSamples;
+  const chatTurns = settings.chatVariants.reduce((sum, variant) => sum + chat.turnsOf(variant), 0) + peers.length * chat.turnsOf();
+  const total = settings.runs * (hermesSteps + peers.length * peerSteps) + chatTurns;
   let done = 0;
   const step = (what: string): void => settings.onProgress(++done, total, what);
-  let seed = 0;
+  const completions = `${server.apiUrl}/completions`;
+
+  /** One run of every scenario on hermes, the serving ones through the functions the peers' rounds use too. */
+  const hermesRound = async (plan: RoundPlan): Promise<void> => {
+    const run = plan.run;
+    // short decodes over HTTP, through the engine in this process, and with node-llama-cpp alone, adjacent, in
+    // rotating order, compared within each group: the machine's speed jitters by several % from one second to
+    // the next, and only many close comparisons see through that
+    for (const [group, seed] of plan.decodeSeeds.entries()) {
+      const measures = [
+        async (): Promise<void> => {
+          result.decodeHttp.push(await singleStreamDecode(server, plan.decodePrompt, plan.decodeTokens, { seed }));
+        },
+        async (): Promise<void> => {
+          result.decodeEngine.push(await engineDecodeRate(engine, plan.decodePrompt, plan.decodeTokens, { ...DEFAULT_SAMPLING, seed }));
+        },
+        async (): Promise<void> => {
+          result.decodeDirect.push(await direct.decodeRate(plan.decodePrompt, plan.decodeTokens, { ...DEFAULT_SAMPLING, seed }));
+        },
+      ];
+      const first = (run + group) % measures.length;
+      for (const measure of [...measures.slice(first), ...measures.slice(0, first)]) await measure();
+    }
+    step("decode: HTTP, engine, node-llama-cpp");
+    result.decodeHttpGreedy.push(await singleStreamDecode(server, plan.decodePrompt, plan.decodeTokens, { temperature: 0 }));
+    step("greedy decode over HTTP");
+
+    const fresh = textOfTokens(direct, settings.prefillTokens, 1000 + run);
+    const prefill = await streamRequest(completions, { ...REQUEST_DEFAULTS, model: server.modelId, prompt: fresh, max_tokens: 1 });
+    result.prefill.push((1000 * (prefill.promptTokens - (prefill.cachedTokens ?? 0))) / (prefill.firstTokenAt - prefill.sentAt));
+    step("prefill");
+
+    for (const [index, streams] of plan.streams.entries()) {
+      tallies[index]!.add(await concurrentStreams(server, run, streams, plan.streamTokens));
+      step(`${streams} concurrent streams`);
+    }
+
+    for (const [sample, system] of plan.ttftSystems.entries()) {
+      const ttft = await sharedPrefixTtft(server, system, sample);
+      result.ttftCold.push(ttft.coldMs);
+      result.ttftWarm.push(ttft.warmMs);
+      result.warmCachedTokens.push(ttft.warmCachedTokens ?? null);
+      step("time to first token, cold and warm");
+    }
+  };
+
   try {
-    // one untimed request so the first measured one does not pay for the server's first-use costs
-    await streamRequest(completions, { model: server.modelId, prompt: "Warm up.", max_tokens: 4, logit_bias: NO_EOS });
+    await warmUp(server);
+    for (const peer of peers) await peer.warmUp();
     for (let run = 0; run < settings.runs; run++) {
-      // short decodes over HTTP, through the engine in this process, and with node-llama-cpp alone, adjacent, in
-      // rotating order, compared within each group: the machine's speed jitters by several % from one second to
-      // the next, and only many close comparisons see through that
-      const prompt = `Run ${run}: once upon a time`;
-      for (let group = 0; group < settings.decodePairs; group++) {
-        const seed = run * settings.decodePairs + group;
-        const measures = [
-          async (): Promise<void> => {
-            const http = await streamRequest(completions, { model: server.modelId, prompt, max_tokens: settings.decodeTokens, logit_bias: NO_EOS, seed });
-            result.decodeHttp.push(decodeRate(http));
-          },
-          async (): Promise<void> => {
-            result.decodeEngine.push(await engineDecodeRate(engine, prompt, settings.decodeTokens, { ...DEFAULT_SAMPLING, seed }));
-          },
-          async (): Promise<void> => {
-            result.decodeDirect.push(await direct.decodeRate(prompt, settings.decodeTokens, { ...DEFAULT_SAMPLING, seed }));
-          },
-        ];
-        const first = (run + group) % measures.length;
-        for (const measure of [...measures.slice(first), ...measures.slice(0, first)]) await measure();
-      }
-      step("decode: HTTP, engine, node-llama-cpp");
-      const greedy = await streamRequest(completions, { model: server.modelId, prompt, max_tokens: settings.decodeTokens, logit_bias: NO_EOS, temperature: 0 });
-      result.decodeHttpGreedy.push(decodeRate(greedy));
-      step("greedy decode over HTTP");
-
-      const fresh = textOfTokens(direct, settings.prefillTokens, 1000 + run);
-      const prefill = await streamRequest(completions, { model: server.modelId, prompt: fresh, max_tokens: 1, logit_bias: NO_EOS });
-      result.prefill.push((1000 * (prefill.promptTokens - prefill.cachedTokens)) / (prefill.firstTokenAt - prefill.sentAt));
-      step("prefill");
-
-      for (const [index, streams] of settings.streams.entries()) {
-        const before = (await server.health()).counters;
-        const timings = await Promise.all(
-          Array.from({ length: streams }, (_, s) =>
-            streamRequest(completions, {
-              model: server.modelId,
-              prompt: `Run ${run}, stream ${s}: ${filler(8, s)}`,
-              max_tokens: settings.streamTokens,
-              logit_bias: NO_EOS,
-              seed: ++seed,
-            }),
-          ),
-        );
-        const after = (await server.health()).counters;
-        // steady state: the window in which every stream is decoding (from the last first token to the first end)
-        const start = Math.max(...timings.map((t) => t.textAt[0]!));
-        const end = Math.min(...timings.map((t) => t.textAt.at(-1)!));
-        const tokens = timings.reduce((sum, t) => {
-          const chunks = t.textAt.filter((at) => at > start && at <= end).length;
-          return sum + (chunks * t.completionTokens) / t.textAt.length; // a chunk is a token, or a few for split characters
-        }, 0);
-        result.concurrency[index]!.tokensPerSecond.push((1000 * tokens) / (end - start));
-        for (const t of timings) for (let i = 1; i < t.textAt.length; i++) gaps[index]!.push(t.textAt[i]! - t.textAt[i - 1]!);
-        steps[index]!.steps += after.steps! - before.steps!;
-        steps[index]!.tokens += after.generatedTokens! - before.generatedTokens!;
-        step(`${streams} concurrent streams`);
-      }
-
-      for (let sample = 0; sample < settings.ttftSamples; sample++) {
-        const system = textOfTokens(direct, settings.systemPromptTokens, 2000 + run * 100 + sample);
-        const ask = async (question: string): Promise<StreamTiming> =>
-          streamRequest(chat, {
-            model: server.modelId,
-            messages: [
-              { role: "system", content: system },
-              { role: "user", content: question },
-            ],
-            max_tokens: 1,
-            logit_bias: NO_EOS,
-          });
-        const cold = await ask(`Question ${sample}?`);
-        result.ttftCold.push(cold.firstTokenAt - cold.sentAt);
-        step("time to first token, cold");
-        const warm = await ask(`Another question, number ${sample}?`);
-        result.ttftWarm.push(warm.firstTokenAt - warm.sentAt);
-        result.warmCachedTokens.push(warm.cachedTokens);
-        step("time to first token, warm");
-      }
+      const plan: RoundPlan = {
+        run,
+        decodePrompt: `Run ${run}: once upon a time`,
+        decodeSeeds: Array.from({ length: settings.decodePairs }, (_, group) => run * settings.decodePairs + group),
+        decodeTokens: settings.decodeTokens,
+        streams: settings.streams,
+        streamTokens: settings.streamTokens,
+        ttftSystems: Array.from({ length: settings.ttftSamples }, (_, sample) => textOfTokens(direct, settings.systemPromptTokens, 2000 + run * 100 + sample)),
+      };
+      const rounds = [() => hermesRound(plan), ...peers.map((peer) => () => peer.round({ ...plan, streams: settings.peerStreams }, step))];
+      const first = run % rounds.length;
+      for (const round of [...rounds.slice(first), ...rounds.slice(0, first)]) await round();
     }
   } finally {
     await server.stop();
     await engine.dispose();
     await direct.dispose();
   }
-  result.concurrency.forEach((entry, index) => {
-    entry.gapP50 = percentile(gaps[index]!, 50);
-    entry.gapP95 = percentile(gaps[index]!, 95);
-    entry.tokensPerStep = steps[index]!.tokens / steps[index]!.steps;
-  });
+  for (const variant of settings.chatVariants) result.chat.push(...(await chat.runVariant(serverArgs, variant, () => step(`chat workload, ${variant.name}`))));
+  for (const peer of peers) await peer.chat(chat, () => step("chat workload, peer"));
+  result.concurrency = tallies.map((tally) => tally.result());
+  result.peers = peers.map((peer) => peer.finish());
   return result;
 }

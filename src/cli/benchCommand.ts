@@ -4,6 +4,8 @@ import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { BenchmarkReport } from "../bench/BenchmarkReport.js";
+import { chatVariants } from "../bench/chatVariants.js";
+import { connectPeer } from "../bench/connectPeer.js";
 import { evalDocumentsPerSecond } from "../bench/evalDocumentsPerSecond.js";
 import { featureCosts } from "../bench/featureCosts.js";
 import { moderationLatency } from "../bench/moderationLatency.js";
@@ -16,30 +18,45 @@ import type { LlamaShapeName } from "../gguf/shapes.js";
 import { ProgressBar } from "./ProgressBar.js";
 import { numberFlag } from "./numberFlag.js";
 
-export const benchUsage = `hermes bench [--models tiny,1b] [--runs N] [--out DIR]
+export const benchUsage = `hermes bench [--models tiny,1b] [--runs N] [--out DIR] [--peer URL[,URL...] [--peer-key KEY]]
 
 Generates the models it needs (tiny f32, 1B-shape Q4_0), starts 'hermes serve' on each and measures it over HTTP
 with the streaming API: single-stream decode and prefill, 1/2/4/8 concurrent streams, time to first token with a
-shared 500-token system prompt (cold and warm), node-llama-cpp in-process as the baseline, and the memory roofline;
-then 'hermes eval' documents/s on a 4-choice task.
-Prints a markdown table and writes the JSON to DIR (default bench/results).`;
+shared 500-token system prompt (cold and warm), a chat workload (16 conversations, turns round-robin over 2 slots),
+node-llama-cpp in-process as the baseline, and the memory roofline; then 'hermes eval' documents/s on a 4-choice task.
+Prints a markdown table and writes the JSON to DIR (default bench/results).
+
+  --peer URL[,URL...]  also run the serving scenarios (1-stream decode, 4 and 8 streams, shared-prefix TTFT, the chat
+                       workload) against OpenAI-compatible servers already running there, serving the same model
+                       (the API's base, e.g. http://127.0.0.1:8080/v1; URL#MODEL picks one of several models);
+                       rounds alternate with hermes', and the table gains a column and a ratio per peer.
+                       Needs one model in --models.
+  --peer-key KEY       the peers' API key (sent as a bearer token)`;
 
 interface BenchModel {
   shape: LlamaShapeName;
   type: SynthType;
   threads: number;
-  settings: Pick<ModelBenchSettings, "decodeTokens" | "decodePairs" | "prefillTokens" | "streamTokens" | "ttftSamples">;
+  settings: Pick<ModelBenchSettings, "decodeTokens" | "decodePairs" | "prefillTokens" | "streamTokens" | "ttftSamples" | "chat">;
   /** Documents of the 4-choice eval task per run. */
   evalDocuments: number;
 }
 
 const cores = os.availableParallelism();
 
+/**
+ * The chat workload runs once per variant, its 16 conversations being its samples: 2 turns each over 200-token
+ * system prompts, 8-token answers. With no cache every turn reads its whole conversation again (about 235 tokens
+ * for a first turn, 280 for a returning one): 8 200 prompt tokens, about 80 s on the 1B shape on 2 cores (measured:
+ * 20 s per 8 turns, a returning turn's TTFT 3 s beside another turn), and 3 s on tiny.
+ */
+const CHAT = { conversations: 16, turns: 2, systemPromptTokens: 200, answerTokens: 8 };
+
 /** Sizes chosen so each model's scenarios take about a minute per run on 2 cores. */
 const MODELS: Record<string, BenchModel> = {
   // tiny models run fastest on one thread (see docs/architecture.md); real shapes use every core
-  tiny: { shape: "tiny", type: "f32", threads: 1, settings: { decodeTokens: 200, decodePairs: 8, prefillTokens: 1500, streamTokens: 200, ttftSamples: 6 }, evalDocuments: 40 },
-  "1b": { shape: "1b", type: "q4_0", threads: cores, settings: { decodeTokens: 48, decodePairs: 8, prefillTokens: 500, streamTokens: 48, ttftSamples: 3 }, evalDocuments: 4 },
+  tiny: { shape: "tiny", type: "f32", threads: 1, settings: { decodeTokens: 200, decodePairs: 8, prefillTokens: 1500, streamTokens: 200, ttftSamples: 6, chat: CHAT }, evalDocuments: 40 },
+  "1b": { shape: "1b", type: "q4_0", threads: cores, settings: { decodeTokens: 48, decodePairs: 8, prefillTokens: 500, streamTokens: 48, ttftSamples: 3, chat: CHAT }, evalDocuments: 4 },
 };
 
 /** The generated model for `model`, written once into the temp directory. */
@@ -78,6 +95,8 @@ export async function benchCommand(args: string[]): Promise<number> {
       models: { type: "string", default: "tiny,1b" },
       runs: { type: "string", default: "5" },
       out: { type: "string", default: join("bench", "results") },
+      peer: { type: "string" },
+      "peer-key": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -89,6 +108,10 @@ export async function benchCommand(args: string[]): Promise<number> {
   const names = values.models.split(",").map((name) => name.trim());
   for (const name of names) if (!(name in MODELS)) throw new Error(`--models must list some of ${Object.keys(MODELS).join(", ")}`);
   const runs = numberFlag(values.runs, "--runs", "positive");
+  const peerUrls = values.peer?.split(",").map((url) => url.trim()) ?? [];
+  if (peerUrls.length > 0 && names.length !== 1) throw new Error("--peer compares one model: give --models the one the peers serve (tiny or 1b)");
+  // reached before anything is measured: a peer that is not there ends the bench at once
+  const peers = await Promise.all(peerUrls.map((url) => connectPeer(url, values["peer-key"])));
 
   const bandwidthProgress = new ProgressBar("measuring memory bandwidth");
   bandwidthProgress.update(0);
@@ -110,6 +133,9 @@ export async function benchCommand(args: string[]): Promise<number> {
       streams: [1, 2, 4, 8],
       systemPromptTokens: 500,
       ...model.settings,
+      chatVariants,
+      peers,
+      peerStreams: [4, 8],
       onProgress: (done, total, what) => progress.update(done / total, what),
     });
     progress.done(`bench ${label}: serving done`);
@@ -150,5 +176,5 @@ export async function benchCommand(args: string[]): Promise<number> {
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   console.log(summarizeBenchmark(report));
   console.log(`\nJSON: ${file}`);
-  return 0;
+  return models.some((model) => model.peers.some((peer) => peer.failed)) ? 1 : 0;
 }

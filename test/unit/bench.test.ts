@@ -21,7 +21,7 @@ test("percentile interpolates between ranks, as numpy's default", () => {
 
 type Model = BenchmarkReport["models"][number];
 const model = (label: string, fields: Partial<Model>): Model =>
-  ({ label, decodeHttp: [], decodeEngine: [], decodeDirect: [], concurrency: [], ttftCold: [], ttftWarm: [], ...fields }) as Model;
+  ({ label, decodeHttp: [], decodeEngine: [], decodeDirect: [], concurrency: [], ttftCold: [], ttftWarm: [], chat: [], peers: [], ...fields }) as Model;
 
 test("overhead is the median of the per-group ratios; speedup and warm/cold from medians; targets judged on them", () => {
   const big = model("1b q4_0", {

@@ -60,3 +60,49 @@ test("streamRequest rejects on an error event, and on an HTTP error with its bod
     await new Promise((resolve) => server.close(resolve));
   }
 });
+
+test("streamRequest sends the key, gathers the text, and counts text chunks when the server sends no usage", async () => {
+  let authorization: string | undefined;
+  const server = http.createServer((request, response) => {
+    authorization = request.headers.authorization;
+    request.resume();
+    request.on("end", () => {
+      response.writeHead(200, { "Content-Type": "text/event-stream" });
+      const delta = (content: string) => JSON.stringify({ choices: [{ delta: { content }, finish_reason: null }] });
+      response.end(`data: ${delta("Hel")}\n\ndata: ${delta("lo")}\n\ndata: ${delta("!")}\n\ndata: [DONE]\n\n`);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/chat/completions`;
+    const timing = await streamRequest(url, {}, { apiKey: "k" });
+    assert.equal(authorization, "Bearer k");
+    assert.equal(timing.text, "Hello!");
+    assert.equal(timing.usageReported, false);
+    assert.deepEqual([timing.promptTokens, timing.completionTokens, timing.cachedTokens], [0, 3, undefined]);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+test("streamRequest fails, naming the URL, when the server goes silent or never finishes", async () => {
+  // headers, then nothing; and keep-alive comments forever
+  const server = http.createServer((request, response) => {
+    request.resume();
+    response.writeHead(200, { "Content-Type": "text/event-stream" });
+    response.write(": open\n\n");
+    if (request.url === "/chatty") {
+      const timer = setInterval(() => response.write(": ping\n\n"), 20);
+      response.on("close", () => clearInterval(timer));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    await assert.rejects(streamRequest(`${origin}/silent`, {}, { idleTimeoutMs: 200 }), new RegExp(`^Error: ${origin}/silent: nothing received for 0.2 s`));
+    await assert.rejects(streamRequest(`${origin}/chatty`, {}, { idleTimeoutMs: 200, totalTimeoutMs: 400 }), /chatty: no complete answer within 0.4 s/);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
