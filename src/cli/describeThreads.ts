@@ -1,4 +1,4 @@
-import type { ThreadsInfo } from "../engine/chooseThreads.js";
+import type { ThreadsInfo } from "../engine/ThreadsInfo.js";
 
 /**
  * The thread counts for a ready line: the count of each kind of batch, how they were chosen, and with

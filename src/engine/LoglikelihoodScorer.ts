@@ -5,8 +5,9 @@ import {
   type LlamaModel,
   type Token,
 } from "node-llama-cpp";
-import { chooseThreads, threadCap, type ThreadsInfo, type ThreadsSetting } from "./chooseThreads.js";
+import { chooseThreads, threadCap, type ThreadsSetting } from "./chooseThreads.js";
 import { copySequencePrefix } from "./copySequencePrefix.js";
+import type { ThreadsInfo } from "./ThreadsInfo.js";
 import { rawLogprobRequest, readRawLogprobs } from "./rawLogprobs.js";
 import { loadLlama } from "./loadLlama.js";
 

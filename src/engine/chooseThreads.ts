@@ -4,7 +4,7 @@ import { BatchThreads } from "./BatchThreads.js";
 import { measureThreads } from "./measureThreads.js";
 import { threadCandidates } from "./threadCandidates.js";
 import { threadsForBatch, type ThreadPlan } from "./threadsForBatch.js";
-import type { ThreadRates } from "./ThreadSamples.js";
+import type { ThreadsInfo } from "./ThreadsInfo.js";
 
 /** `--threads auto|N` and `--threads-batch N`. */
 export interface ThreadsSetting {
@@ -12,19 +12,6 @@ export interface ThreadsSetting {
   threads: number | "auto";
   /** The count of batches of several tokens (llama-server's: it defaults to `threads`). */
   threadsBatch?: number;
-}
-
-/** The thread counts a context runs with, and how they were chosen. */
-export interface ThreadsInfo extends ThreadPlan {
-  /** "auto": measured on the loaded model at start (a count given by --threads-batch kept); "fixed": as given. */
-  mode: "auto" | "fixed";
-  /** The medians measured at each count tried (none when fixed). */
-  measured: ThreadRates[];
-  /** Prompt tokens/s at the `batch` count, when measured, and the chunk size it was measured with. */
-  prefillTokS?: number;
-  prefillChunkTokens?: number;
-  /** How long the measurement took, ms. */
-  probeMs?: number;
 }
 
 /** The measurement's time budget: long enough for medians of a small model, short enough that a 13B starts soon. */

@@ -1,4 +1,4 @@
-import type { ThreadsInfo } from "./chooseThreads.js";
+import type { ThreadsInfo } from "./ThreadsInfo.js";
 import type { KvCacheSettings } from "./kvCacheLayout.js";
 
 /** Sampling settings in the engine's own terms (already validated and defaulted by the caller). */
