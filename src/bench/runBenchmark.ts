@@ -1,5 +1,7 @@
 import { Engine } from "../engine/Engine.js";
 import type { SamplingParams } from "../engine/types.js";
+import type { ThreadsInfo } from "../engine/ThreadsInfo.js";
+import { decodeRate } from "./decodeRate.js";
 import { DirectModel } from "./DirectModel.js";
 import { percentile } from "./percentile.js";
 import { ServerProcess } from "./ServerProcess.js";
@@ -8,7 +10,6 @@ import { streamRequest, type StreamTiming } from "./streamRequest.js";
 export interface ModelBenchSettings {
   label: string;
   modelPath: string;
-  threads: number;
   /** Slots of the server (the largest stream count measured). */
   parallel: number;
   /** Repetitions; the scenarios alternate within each. */
@@ -41,7 +42,8 @@ export interface ConcurrencyResult {
 export interface ModelBenchResult {
   label: string;
   modelPath: string;
-  threads: number;
+  /** The server's thread counts (--threads auto); the in-process baselines run with the same. */
+  threads: ThreadsInfo;
   parallel: number;
   /** Single-stream decode tokens/s over HTTP, and in-process with node-llama-cpp alone, one figure per group. */
   decodeHttp: number[];
@@ -100,33 +102,30 @@ async function engineDecodeRate(engine: Engine, prompt: string, tokens: number, 
   return (1000 * (completionTokens - 1)) / (textAt.at(-1)! - textAt[0]!);
 }
 
-function decodeRate(timing: StreamTiming): number {
-  const first = timing.textAt[0]!;
-  const last = timing.textAt.at(-1)!;
-  return (1000 * (timing.completionTokens - 1)) / (last - first);
-}
-
 /**
  * Measures one model: starts `hermes serve` on it, and runs every scenario `runs` times, alternating scenarios
  * within each run so machine drift shows up as spread rather than as a difference between scenarios.
  */
 export async function runBenchmark(settings: ModelBenchSettings): Promise<ModelBenchResult> {
-  const direct = await DirectModel.load(settings.modelPath, settings.threads);
-  const engine = await Engine.load({ modelPath: settings.modelPath, parallel: settings.parallel, threads: settings.threads, contextSize: 2048 });
-  const server = await ServerProcess.start([
-    "--model",
-    settings.modelPath,
-    "--parallel",
-    String(settings.parallel),
-    "--threads",
-    String(settings.threads),
-    "--ctx-size",
-    "2048",
-  ]);
+  const server = await ServerProcess.start(["--model", settings.modelPath, "--parallel", String(settings.parallel), "--ctx-size", "2048"]);
+  // the in-process baselines decode with the server's thread counts (its --threads auto choice)
+  const loaded = server.health().then(async ({ threads }) => {
+    const direct = await DirectModel.load(settings.modelPath, threads.decode);
+    try {
+      return { threads, direct, engine: await Engine.load({ modelPath: settings.modelPath, parallel: settings.parallel, threads: threads.decode, threadsBatch: threads.batch, contextSize: 2048 }) };
+    } catch (error) {
+      await direct.dispose();
+      throw error;
+    }
+  });
+  const { threads, direct, engine } = await loaded.catch(async (error: unknown) => {
+    await server.stop();
+    throw error;
+  });
   const result: ModelBenchResult = {
     label: settings.label,
     modelPath: settings.modelPath,
-    threads: settings.threads,
+    threads,
     parallel: settings.parallel,
     decodeHttp: [],
     decodeDirect: [],
