@@ -23,12 +23,13 @@ const FIELDS: Record<ThreadWork, "decodeTokS" | "slotsDecodeTokS" | "prefillTokS
  * work. Medians decide, so one sample that the machine slowed down does not.
  */
 export class ThreadSamples {
-  private readonly samples = new Map<string, Array<{ rate: number; ms: number }>>();
+  private readonly samples = new Map<string, Array<{ rate: number; wallMs: number }>>();
 
-  add(threads: number, work: ThreadWork, tokens: number, ms: number): void {
+  /** `tokens` evaluated in `ms` (the timed part); the sample took `wallMs` in all (its untimed set-up included). */
+  add(threads: number, work: ThreadWork, tokens: number, ms: number, wallMs = ms): void {
     const key = `${threads}/${work}`;
     const list = this.samples.get(key) ?? [];
-    list.push({ rate: (1000 * tokens) / ms, ms });
+    list.push({ rate: (1000 * tokens) / ms, wallMs });
     this.samples.set(key, list);
   }
 
@@ -55,13 +56,13 @@ export class ThreadSamples {
   }
 
   /**
-   * How long a sample of `threads` on `work` should take, ms: its median so far, else that of the nearest larger
-   * count measured, scaled as if the work divided perfectly over the threads (an upper bound when it does not);
-   * undefined when neither is known.
+   * How long a sample of `threads` on `work` should take in all, ms: its median so far, else that of the nearest
+   * larger count measured, scaled as if the work divided perfectly over the threads (an upper bound when it does
+   * not); undefined when neither is known.
    */
   expectedMs(threads: number, work: ThreadWork): number | undefined {
     const own = this.samples.get(`${threads}/${work}`);
-    if (own) return median(own.map((s) => s.ms));
+    if (own) return median(own.map((s) => s.wallMs));
     const larger = this.counts().find((count) => count > threads && this.samples.has(`${count}/${work}`));
     return larger === undefined ? undefined : (this.expectedMs(larger, work)! * larger) / threads;
   }

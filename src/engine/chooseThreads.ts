@@ -27,7 +27,7 @@ export function threadCap(setting: ThreadsSetting): number {
  * Gives every llama.cpp batch of `context` its thread count by the batch's kind (`threadsForBatch`): as `setting`
  * fixes them, or as measured now (`measureThreads`, on the context's sequences before anything uses them): the
  * count with the best median rate for one stream decoding, for `streams` decoding together, and for a prompt chunk
- * of up to `prefillChunk` tokens. A work the time budget left unmeasured gets every core, llama.cpp's default.
+ * of up to `prefillChunk` tokens.
  */
 export async function chooseThreads(
   context: LlamaContext,
@@ -51,11 +51,11 @@ export async function chooseThreads(
     prefillChunk: work.prefillChunk,
     budgetMs: PROBE_BUDGET_MS,
   });
-  const every = candidates.at(-1)!;
-  const decode = samples.best("decode") ?? every;
-  const batch = fixedBatch ?? samples.best("prefill") ?? every;
+  // a work the budget left unmeasured takes the decode count (every core, llama.cpp's default, if even that was not)
+  const decode = samples.best("decode") ?? candidates.at(-1)!;
+  const batch = fixedBatch ?? samples.best("prefill") ?? decode;
   // with one stream, no batch is of the `slots` kind
-  const plan = { decode, slots: fixedBatch ?? (several ? (samples.best("slots") ?? every) : decode), batch };
+  const plan = { decode, slots: fixedBatch ?? (several ? (samples.best("slots") ?? decode) : decode), batch };
   apply(plan);
   const prefillTokS = samples.rate(batch, "prefill");
   return {

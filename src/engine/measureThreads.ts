@@ -57,7 +57,7 @@ const TEXT = "The river carried a small boat past the old mill while the childre
  * slower once the work is compute-bound: a large model on few cores spends no time there); the prompt chunk is
  * sized from the fastest decode, then the other works follow. Later rounds take the counts in rotating order, so
  * that the machine's drift touches each alike. A count clearly slower than the best on every work is measured no
- * further, and no sample is started that would end past the time budget.
+ * further (but on a work measured at that count only), and no sample is started that would end past the time budget.
  */
 export async function measureThreads(context: LlamaContext, model: LlamaModel, threads: BatchThreads, probe: ThreadProbe): Promise<ThreadMeasurement> {
   const started = performance.now();
@@ -69,43 +69,46 @@ export async function measureThreads(context: LlamaContext, model: LlamaModel, t
   const dropped = new Set<number>();
   const room = context.contextSize - 8;
   let text = model.tokenize(TEXT);
-  while (text.length < probe.prefillChunk) text = [...text, ...text];
+  while (text.length < Math.max(probe.prefillChunk, probe.streams + 4)) text = [...text, ...text];
   let chunk = Math.max(1, Math.min(probe.prefillChunk, room));
-  /** Takes a sample of `work` at `count` unless it would end past the deadline; false when it would. */
+  /**
+   * Takes a sample of `work` at `count` unless it would end past the deadline (false then). Its length, unless known
+   * from another sample: a prompt chunk costs at most a one-token step per token, and the slots' sample has their
+   * prompts (5 tokens each), their first tokens and a step to take.
+   */
   const sample = async (count: number, work: ThreadWork): Promise<boolean> => {
-    const decodeMs = 1000 / (samples.rate(count, "decode") ?? Infinity);
-    const expected = samples.expectedMs(count, work) ?? (work === "prefill" ? chunk * decodeMs : decodeMs);
-    if (performance.now() + expected > deadline) return false;
+    const stepMs = 1000 / (samples.rate(count, "decode") ?? Infinity);
+    const bound = work === "prefill" ? chunk * stepMs : work === "slots" ? 7 * probe.streams * stepMs : 0;
+    if (performance.now() + (samples.expectedMs(count, work) ?? bound) > deadline) return false;
     threads.use(() => count);
+    const wall = performance.now();
     const { tokens, ms } =
       work === "prefill"
         ? await prefillSample(sequences[0]!, text.slice(0, chunk) as Token[])
         : await decodeSample(model, work === "slots" ? sequences : sequences.slice(0, 1), text, room);
-    samples.add(count, work, tokens, ms);
-    if (samples.clearlySlower(count)) dropped.add(count);
+    samples.add(count, work, tokens, ms, performance.now() - wall);
+    for (const other of all) if (samples.clearlySlower(other)) dropped.add(other);
     return true;
   };
-  const live = (): number[] => all.filter((count) => !dropped.has(count));
+  // a dropped count is out of the choices; a work measured at one count only (a fixed one) keeps measuring it
+  const wanted = (count: number, work: ThreadWork): boolean => probe.counts[work].includes(count) && (!dropped.has(count) || probe.counts[work].length === 1);
   try {
     // the first decode on a context allocates llama.cpp's buffers: it is left out
     threads.use(() => all[0]!);
     await decodeSample(model, sequences.slice(0, 1), text, 1);
     deadline = performance.now() + probe.budgetMs;
-    for (const count of all.filter((count) => probe.counts.decode.includes(count))) {
-      if (dropped.has(count) || !(await sample(count, "decode"))) continue;
+    for (const count of all) {
+      if (!wanted(count, "decode") || !(await sample(count, "decode"))) continue;
       if (dropped.has(count)) for (const fewer of all.filter((other) => other < count)) dropped.add(fewer);
     }
     const fastest = samples.best("decode");
     if (fastest !== undefined) chunk = Math.max(1, Math.min(chunk, Math.max(MIN_CHUNK, Math.floor((PREFILL_SAMPLE_MS * samples.rate(fastest, "decode")!) / 1000))));
-    for (const count of live()) for (const work of (["slots", "prefill"] as const).filter((w) => probe.counts[w].includes(count))) await sample(count, work);
+    for (const count of all) for (const work of ["slots", "prefill"] as const) if (wanted(count, work)) await sample(count, work);
     for (let round = 1; round < MAX_ROUNDS; round++) {
-      const counts = live();
-      if (works.every((work) => probe.counts[work].filter((count) => !dropped.has(count)).length <= 1)) break;
-      const order = [...counts.slice(round % counts.length), ...counts.slice(0, round % counts.length)];
+      if (works.every((work) => all.filter((count) => wanted(count, work)).length <= 1)) break;
+      const order = [...all.slice(round % all.length), ...all.slice(0, round % all.length)];
       let taken = 0;
-      for (const count of order) {
-        for (const work of works.filter((w) => probe.counts[w].includes(count))) if (!dropped.has(count) && (await sample(count, work))) taken++;
-      }
+      for (const count of order) for (const work of works) if (wanted(count, work) && (await sample(count, work))) taken++;
       if (taken === 0) break;
     }
     return { samples, chunkTokens: chunk, ms: performance.now() - started };
