@@ -27,8 +27,7 @@ After each answer a line on stderr gives its tokens and speed.
   --temperature T     sampling temperature (default 0.7)
   --seed N            sampling seed (default: a random one per answer)
   --ctx-size N        tokens of the whole conversation (default: the model's training context)
-${threadsUsage}
-                      (--demo: 1, the demo model's batches are too small to share)`;
+${threadsUsage("(--demo: 1, the demo model's batches are too small to share)")}`;
 
 export async function chatCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({

@@ -32,8 +32,7 @@ the cards' averages. Prints the cards' tables.
   --api-key KEY       the server's key, with --target
   --documents N       documents scored at once (default 1 here, 4 with --target: the server's slots batch them)
   --parallel N        choices scored together in one batch (default 4; in this process)
-${threadsUsage}
-                      (both in this process only)`;
+${threadsUsage("(both flags: in this process, not with --target)")}`;
 
 export async function evalCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({

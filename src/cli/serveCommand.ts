@@ -23,8 +23,7 @@ hermes serve --demo [options]
   --port N            port (default 8080; 0 = any free port)
   --parallel N        requests decoded together (default 2)
   --ctx-size N        tokens per request, prompt + completion (default: the model's training context)
-${threadsUsage}
-                      (--demo: 1, the demo model's batches are too small to share)
+${threadsUsage("(--demo: 1, the demo model's batches are too small to share)")}
   --model-alias NAME  the model id clients use (default: the GGUF's name)
   --chat-format F     ${chatFormats.join(" | ")} (default: the GGUF's template, else alpaca)
   --max-queue N       requests that may wait for a slot; more get 503 at once (default 64 x parallel)

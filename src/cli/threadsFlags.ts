@@ -1,9 +1,12 @@
 import { numberFlag } from "./numberFlag.js";
 
-/** Help text of the two flags, shared by the commands that load a model. */
-export const threadsUsage = `  --threads N|auto    CPU threads (default auto: measured at start on the loaded model, within a few
+/** Help text of the two flags, shared by the commands that load a model; `note` is a line more about --threads. */
+export function threadsUsage(note: string): string {
+  return `  --threads N|auto    CPU threads (default auto: measured at start on the loaded model, within a few
                       seconds, for one stream decoding, several, and prompts; N fixes them all)
+                      ${note}
   --threads-batch N   CPU threads for batches of several tokens: prompts, several streams (default: --threads)`;
+}
 
 /**
  * `--threads auto|N` and `--threads-batch N` as the engine takes them (absent: the engine's default, auto; `fallback`
