@@ -42,7 +42,6 @@ test("the bench runs its compared scenarios and the chat workload against a peer
     const result = await runBenchmark({
       label: "tiny f32",
       modelPath: model,
-      threads: 1,
       parallel: 4,
       runs,
       // 64 tokens a stream: long enough that a busy machine does not deliver a stream's chunks in one read (a rate of
@@ -121,6 +120,8 @@ test("the bench runs its compared scenarios and the chat workload against a peer
         {
           ...result,
           weightBytesPerToken: 1e6,
+          threadChoice: { auto: result.threads, servers: [] },
+          kvTypes: [],
           evalDocumentsPerSecond: [1],
           evalDocumentsPerSecondTwoAtOnce: [1],
           moderationClassifierMs: 1,

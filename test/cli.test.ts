@@ -84,6 +84,9 @@ const badCalls: Array<[string[], RegExp]> = [
   [["serve", "--demo", "--request-timeout=-5"], /--request-timeout must be a number/],
   [["serve", "--demo", "--shutdown-grace", "soon"], /--shutdown-grace must be a number/],
   [["serve", "--demo", "--prefill-chunk", "0"], /--prefill-chunk must be a positive integer/],
+  [["serve", "--demo", "--threads", "0"], /--threads must be auto or a positive integer/],
+  [["serve", "--demo", "--threads", "max"], /--threads must be auto or a positive integer/],
+  [["serve", "--demo", "--threads-batch", "auto"], /--threads-batch must be a positive integer/],
   [["serve", "--demo", "--no-such-flag"], /Unknown option/],
   [["serve", "--demo", "--cache-ram", "lots"], /--cache-ram must be a non-negative integer/],
   // a folder that cannot be made (its parent is a file): said before serving
@@ -117,6 +120,10 @@ const badCalls: Array<[string[], RegExp]> = [
   [["chat", "--demo", "--max-tokens", "0"], /--max-tokens must be an integer >= 1/],
   [["chat", "--demo", "--chat-format", "vicuna"], /--chat-format must be one of/],
   [["chat", "--demo", "--temperature", "3"], /--temperature must be a number from 0 to 2/],
+  [["chat", "--demo", "--threads=-2"], /--threads must be auto or a positive integer/],
+  [["chat", "--demo", "--threads-batch", "0"], /--threads-batch must be a positive integer/],
+  [["eval", "--model", bin, "--tasks", "arc_easy", "--data", "/tmp", "--threads", "1.5"], /--threads must be auto or a positive integer/],
+  [["eval", "--model", bin, "--tasks", "arc_easy", "--data", "/tmp", "--threads-batch", "none"], /--threads-batch must be a positive integer/],
   [["frobnicate"], /unknown command 'frobnicate'/],
 ];
 

@@ -1,4 +1,6 @@
 import type { FeatureCosts } from "./featureCosts.js";
+import type { KvTypeResult } from "./kvTypes.js";
+import type { ThreadChoiceResult } from "./threadChoice.js";
 import type { ModelBenchResult } from "./runBenchmark.js";
 
 /** Everything one `hermes bench` run measured, as written to bench/results/. */
@@ -17,6 +19,10 @@ export interface BenchmarkReport {
       moderationClassifierMs: number;
       /** Decode ms per token in-process, plain and with logprobs, top_logprobs, a JSON grammar. */
       featureCosts: FeatureCosts;
+      /** Each fixed --threads count and auto over HTTP, and what auto picked. */
+      threadChoice: ThreadChoiceResult;
+      /** The KV cache types f16 / q8_0 / q4_0: memory per slot and decode, or why the model cannot use one. */
+      kvTypes: KvTypeResult[];
     }
   >;
   targets: Array<{ target: string; value: string; met: boolean }>;

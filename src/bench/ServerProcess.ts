@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import type { ThreadsInfo } from "../engine/ThreadsInfo.js";
 import type { StreamOptions } from "./streamRequest.js";
 import type { ServingTarget } from "./ServingTarget.js";
 
@@ -35,9 +36,9 @@ export class ServerProcess implements ServingTarget {
   }
 
   /** The server's /health document. */
-  async health(): Promise<{ counters: Record<string, number> }> {
+  async health(): Promise<{ counters: Record<string, number>; threads: ThreadsInfo; kvCache: { bytesPerSlot: number } }> {
     const response = await fetch(new URL("/health", this.apiUrl));
-    return (await response.json()) as { counters: Record<string, number> };
+    return (await response.json()) as { counters: Record<string, number>; threads: ThreadsInfo; kvCache: { bytesPerSlot: number } };
   }
 
   async counters(): Promise<Record<string, number>> {

@@ -5,6 +5,8 @@ import type { ChatVariant } from "./chatVariants.js";
 import { ConcurrencyTally, type ConcurrencyResult } from "./ConcurrencyTally.js";
 import { concurrentStreams } from "./concurrentStreams.js";
 import type { Peer } from "./connectPeer.js";
+import type { ThreadsInfo } from "../engine/ThreadsInfo.js";
+import { decodeRate } from "./decodeRate.js";
 import { DirectModel } from "./DirectModel.js";
 import { PeerRounds, type PeerResult, type RoundPlan } from "./PeerRounds.js";
 import { REQUEST_DEFAULTS } from "./requestDefaults.js";
@@ -18,7 +20,6 @@ import { warmUp } from "./warmUp.js";
 export interface ModelBenchSettings {
   label: string;
   modelPath: string;
-  threads: number;
   /** Slots of the server (the largest stream count measured). */
   parallel: number;
   /** Repetitions; the scenarios alternate within each. */
@@ -49,7 +50,8 @@ export interface ModelBenchSettings {
 export interface ModelBenchResult {
   label: string;
   modelPath: string;
-  threads: number;
+  /** The server's thread counts (--threads auto); the in-process baselines run with the same. */
+  threads: ThreadsInfo;
   parallel: number;
   /** Single-stream decode tokens/s over HTTP, and in-process with node-llama-cpp alone, one figure per group. */
   decodeHttp: number[];
@@ -102,15 +104,28 @@ async function engineDecodeRate(engine: Engine, prompt: string, tokens: number, 
  * Then the chat workload, on a hermes server of its own per variant (2 slots) and on each peer.
  */
 export async function runBenchmark(settings: ModelBenchSettings): Promise<ModelBenchResult> {
-  const direct = await DirectModel.load(settings.modelPath, settings.threads);
+  const server = await ServerProcess.start(["--model", settings.modelPath, "--parallel", String(settings.parallel), "--ctx-size", "2048"]);
+  // the in-process baselines decode with the server's thread counts (its --threads auto choice)
+  const loaded = server.health().then(async ({ threads }) => {
+    const direct = await DirectModel.load(settings.modelPath, threads.decode);
+    try {
+      return { threads, direct, engine: await Engine.load({ modelPath: settings.modelPath, parallel: settings.parallel, threads: threads.decode, threadsBatch: threads.batch, contextSize: 2048 }) };
+    } catch (error) {
+      await direct.dispose();
+      throw error;
+    }
+  });
+  const { threads, direct, engine } = await loaded.catch(async (error: unknown) => {
+    await server.stop();
+    throw error;
+  });
   const chat = new ChatWorkload(settings.chat, direct);
-  const engine = await Engine.load({ modelPath: settings.modelPath, parallel: settings.parallel, threads: settings.threads, contextSize: 2048 });
-  const serverArgs = ["--model", settings.modelPath, "--threads", String(settings.threads), "--ctx-size", "2048"];
-  const server = await ServerProcess.start([...serverArgs, "--parallel", String(settings.parallel)]);
+  // the chat workload's servers run with the counts auto picked here: one probe per variant would differ by noise
+  const serverArgs = ["--model", settings.modelPath, "--threads", String(threads.decode), "--threads-batch", String(threads.batch), "--ctx-size", "2048"];
   const result: ModelBenchResult = {
     label: settings.label,
     modelPath: settings.modelPath,
-    threads: settings.threads,
+    threads,
     parallel: settings.parallel,
     decodeHttp: [],
     decodeDirect: [],

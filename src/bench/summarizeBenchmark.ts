@@ -3,7 +3,9 @@ import { chatRows } from "./chatRows.js";
 import { chatTargets } from "./chatTargets.js";
 import { fixed, spread } from "./figureText.js";
 import { peerColumns, type ServingFigures } from "./peerColumns.js";
+import { judgeThreadsAndKv } from "./judgeThreadsAndKv.js";
 import { percentile } from "./percentile.js";
+import { threadsAndKvRows } from "./threadsAndKvRows.js";
 
 const median = (values: readonly number[]): number => percentile(values, 50);
 
@@ -47,6 +49,7 @@ export function judgeTargets(models: readonly Model[]): BenchmarkReport["targets
     const value = median(tiny.decodeHttp);
     targets.push({ target: "tiny ≥ 700 tok/s, one stream over HTTP", value: `${fixed(value)} tok/s`, met: value >= 700 });
   }
+  targets.push(...judgeThreadsAndKv(models));
   return targets;
 }
 
@@ -102,6 +105,7 @@ export function summarizeBenchmark(report: BenchmarkReport): string {
       [m.featureCosts.plain, m.featureCosts.logprobs, m.featureCosts.topLogprobs, m.featureCosts.jsonGrammar].map((v) => fixed(v, 1)).join(" / "),
     ),
     row("structured-output closing, µs per token at a 4 000-token output (json_object, CPU only)", (m) => fixed(m.featureCosts.closingMicrosPerToken, 1)),
+    ...threadsAndKvRows(models, row, spread),
   ];
   const targets = [...report.targets.map((t) => `- ${t.met ? "met" : "MISSED"}: ${t.target}: ${t.value}`), ...peers.failures.map((line) => `- ${line}`)];
   const machine = report.machine;

@@ -12,6 +12,9 @@ import { moderationLatency } from "../bench/moderationLatency.js";
 import { measureMemoryBandwidth } from "../bench/measureMemoryBandwidth.js";
 import { runBenchmark, type ModelBenchSettings } from "../bench/runBenchmark.js";
 import { judgeTargets, summarizeBenchmark } from "../bench/summarizeBenchmark.js";
+import { kvTypes } from "../bench/kvTypes.js";
+import { threadChoice } from "../bench/threadChoice.js";
+import { threadCandidates } from "../engine/threadCandidates.js";
 import { weightBytesPerToken } from "../bench/weightBytesPerToken.js";
 import { synthesizeLlamaModel, type SynthType } from "../gguf/synthesizeLlamaModel.js";
 import type { LlamaShapeName } from "../gguf/shapes.js";
@@ -23,7 +26,9 @@ export const benchUsage = `hermes bench [--models tiny,1b] [--runs N] [--out DIR
 Generates the models it needs (tiny f32, 1B-shape Q4_0), starts 'hermes serve' on each and measures it over HTTP
 with the streaming API: single-stream decode and prefill, 1/2/4/8 concurrent streams, time to first token with a
 shared 500-token system prompt (cold and warm), a chat workload (16 conversations, turns round-robin over 2 slots),
-node-llama-cpp in-process as the baseline, and the memory roofline; then 'hermes eval' documents/s on a 4-choice task.
+node-llama-cpp in-process as the baseline, and the memory roofline; then 'hermes eval' documents/s on a 4-choice task;
+the thread choice (each --threads count and auto, over HTTP) and the KV cache types (f16, q8_0, q4_0: memory per
+slot and decode).
 Prints a markdown table and writes the JSON to DIR (default bench/results).
 
   --peer URL[,URL...]  also run the serving scenarios (1-stream decode, 4 and 8 streams, shared-prefix TTFT, the chat
@@ -36,7 +41,6 @@ Prints a markdown table and writes the JSON to DIR (default bench/results).
 interface BenchModel {
   shape: LlamaShapeName;
   type: SynthType;
-  threads: number;
   settings: Pick<ModelBenchSettings, "decodeTokens" | "decodePairs" | "prefillTokens" | "streamTokens" | "ttftSamples" | "chat">;
   /** Documents of the 4-choice eval task per run. */
   evalDocuments: number;
@@ -54,9 +58,9 @@ const CHAT = { conversations: 16, turns: 2, systemPromptTokens: 200, answerToken
 
 /** Sizes chosen so each model's scenarios take about a minute per run on 2 cores. */
 const MODELS: Record<string, BenchModel> = {
-  // tiny models run fastest on one thread (see docs/architecture.md); real shapes use every core
-  tiny: { shape: "tiny", type: "f32", threads: 1, settings: { decodeTokens: 200, decodePairs: 8, prefillTokens: 1500, streamTokens: 200, ttftSamples: 6, chat: CHAT }, evalDocuments: 40 },
-  "1b": { shape: "1b", type: "q4_0", threads: cores, settings: { decodeTokens: 48, decodePairs: 8, prefillTokens: 500, streamTokens: 48, ttftSamples: 3, chat: CHAT }, evalDocuments: 4 },
+  // the servers run with --threads auto, the in-process parts with the counts it picked
+  tiny: { shape: "tiny", type: "f32", settings: { decodeTokens: 200, decodePairs: 8, prefillTokens: 1500, streamTokens: 200, ttftSamples: 6, chat: CHAT }, evalDocuments: 40 },
+  "1b": { shape: "1b", type: "q4_0", settings: { decodeTokens: 48, decodePairs: 8, prefillTokens: 500, streamTokens: 48, ttftSamples: 3, chat: CHAT }, evalDocuments: 4 },
 };
 
 /** The generated model for `model`, written once into the temp directory. */
@@ -127,7 +131,6 @@ export async function benchCommand(args: string[]): Promise<number> {
     const result = await runBenchmark({
       label,
       modelPath,
-      threads: model.threads,
       parallel: 8,
       runs,
       streams: [1, 2, 4, 8],
@@ -141,11 +144,18 @@ export async function benchCommand(args: string[]): Promise<number> {
     progress.done(`bench ${label}: serving done`);
     const evalProgress = new ProgressBar(`bench ${label}: eval documents/s`);
     evalProgress.update(0);
-    const evalRates = await evalDocumentsPerSecond(modelPath, model.threads, model.evalDocuments, runs, 1);
-    const evalRatesTwoAtOnce = await evalDocumentsPerSecond(modelPath, model.threads, model.evalDocuments, runs, 2);
-    const moderation = await moderationLatency(runs, modelPath, model.threads);
-    const costs = await featureCosts(modelPath, model.threads, model.settings.decodeTokens, runs);
+    // batches (eval's choices, the classifier's prompt) get the prompt chunks' count, one stream's steps the decode count
+    const { decode, batch } = result.threads;
+    const evalRates = await evalDocumentsPerSecond(modelPath, batch, model.evalDocuments, runs, 1);
+    const evalRatesTwoAtOnce = await evalDocumentsPerSecond(modelPath, batch, model.evalDocuments, runs, 2);
+    const moderation = await moderationLatency(runs, modelPath, batch);
+    const costs = await featureCosts(modelPath, decode, model.settings.decodeTokens, runs);
     evalProgress.done(`bench ${label}: done`);
+    const partProgress = new ProgressBar(`bench ${label}: thread choice, KV types`);
+    const onProgress = (done: number, total: number, what: string): void => partProgress.update(done / total, what);
+    const choice = await threadChoice({ modelPath, counts: threadCandidates(cores), rounds: runs, decodeTokens: model.settings.decodeTokens, prefillWords: Math.round(model.settings.prefillTokens / 4), onProgress });
+    const kv = await kvTypes({ modelPath, threads: choice.auto, rounds: runs, decodeTokens: model.settings.decodeTokens, onProgress });
+    partProgress.done(`bench ${label}: thread choice, KV types done`);
     models.push({
       ...result,
       weightBytesPerToken: await weightBytesPerToken(modelPath),
@@ -153,6 +163,8 @@ export async function benchCommand(args: string[]): Promise<number> {
       evalDocumentsPerSecondTwoAtOnce: evalRatesTwoAtOnce,
       moderationClassifierMs: moderation.classifierMs!,
       featureCosts: costs,
+      threadChoice: choice,
+      kvTypes: kv,
     });
   }
 

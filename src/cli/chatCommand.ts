@@ -6,9 +6,11 @@ import type { ChatCompletionChunk } from "../protocol/responses.js";
 import { ChatCompletionService } from "../serving/ChatCompletionService.js";
 import { chatFormats, type ChatFormat } from "../templates/ChatTemplate.js";
 import { demoModel } from "./demoModel.js";
+import { describeThreads } from "./describeThreads.js";
 import { loadServedModel } from "./loadServedModel.js";
 import { ProgressBar } from "./ProgressBar.js";
 import { numberFlag } from "./numberFlag.js";
+import { threadsFlags, threadsUsage } from "./threadsFlags.js";
 
 export const chatUsage = `hermes chat --model FILE.gguf [options]
 hermes chat --demo [options]
@@ -25,7 +27,7 @@ After each answer a line on stderr gives its tokens and speed.
   --temperature T     sampling temperature (default 0.7)
   --seed N            sampling seed (default: a random one per answer)
   --ctx-size N        tokens of the whole conversation (default: the model's training context)
-  --threads N         CPU threads (default: the cores available)`;
+${threadsUsage("(--demo: 1, the demo model's batches are too small to share)")}`;
 
 export async function chatCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -40,6 +42,7 @@ export async function chatCommand(args: string[]): Promise<number> {
       seed: { type: "string" },
       "ctx-size": { type: "string" },
       threads: { type: "string" },
+      "threads-batch": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -56,7 +59,7 @@ export async function chatCommand(args: string[]): Promise<number> {
   if (!(temperature >= 0 && temperature <= 2)) throw new Error("--temperature must be a number from 0 to 2");
   const seed = numberFlag(values.seed, "--seed", { min: 0 });
   const contextSize = numberFlag(values["ctx-size"], "--ctx-size", { min: 1 });
-  const threads = numberFlag(values.threads, "--threads", { min: 1 }) ?? (values.demo ? 1 : undefined);
+  const threads = threadsFlags(values.threads, values["threads-batch"], values.demo ? 1 : undefined);
   const modelPath = values.model ?? demoModel();
   if (!existsSync(modelPath)) throw new Error(`model file not found: ${modelPath}`);
 
@@ -65,11 +68,11 @@ export async function chatCommand(args: string[]): Promise<number> {
     modelPath,
     parallel: 1,
     ...(contextSize !== undefined ? { contextSize } : {}),
-    ...(threads !== undefined ? { threads } : {}),
+    ...threads,
     onLoadProgress: (fraction) => progress.update(fraction),
     ...(chatFormat !== undefined ? { chatFormat: chatFormat as ChatFormat } : {}),
   });
-  progress.done(`${model.id}: ${model.template.format} format, ${model.engine.info.contextSize} tokens of context; /reset, /exit`);
+  progress.done(`${model.id}: ${model.template.format} format, ${model.engine.info.contextSize} tokens of context, ${describeThreads(model.engine.info.threads, 1)}; /reset, /exit`);
   const chat = new ChatCompletionService(model, new Moderator("off", []));
   const messages: Array<{ role: "system" | "user" | "assistant"; content: string }> = values.system ? [{ role: "system", content: values.system }] : [];
   const interactive = process.stdin.isTTY === true;

@@ -9,8 +9,10 @@ import { renderResultsTable } from "../eval/renderResultsTable.js";
 import { resultRows, runEvaluation, type ContinuationScorer, type TaskResult } from "../eval/runEvaluation.js";
 import { suiteAverages } from "../eval/suiteAverages.js";
 import type { TaskDocument } from "../eval/tasks/TaskDocument.js";
+import { describeThreads } from "./describeThreads.js";
 import { ProgressBar } from "./ProgressBar.js";
 import { numberFlag } from "./numberFlag.js";
+import { threadsFlags, threadsUsage } from "./threadsFlags.js";
 
 export const evalUsage = `hermes eval --model FILE.gguf --tasks gpt4all,agieval,bigbench|TASK,... --data DIR [options]
 hermes eval --target http://HOST:PORT/v1 --tasks ... --data DIR [options]
@@ -30,7 +32,7 @@ the cards' averages. Prints the cards' tables.
   --api-key KEY       the server's key, with --target
   --documents N       documents scored at once (default 1 here, 4 with --target: the server's slots batch them)
   --parallel N        choices scored together in one batch (default 4; in this process)
-  --threads N         CPU threads (default: the cores available; in this process)`;
+${threadsUsage("(both flags: in this process, not with --target)")}`;
 
 export async function evalCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -47,6 +49,7 @@ export async function evalCommand(args: string[]): Promise<number> {
       documents: { type: "string" },
       parallel: { type: "string", default: "4" },
       threads: { type: "string" },
+      "threads-batch": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -64,7 +67,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   const tasks = expandTasks(values.tasks);
   const limit = numberFlag(values.limit, "--limit", "positive");
   const parallel = numberFlag(values.parallel, "--parallel", "positive")!;
-  const threads = numberFlag(values.threads, "--threads", "positive");
+  const threads = threadsFlags(values.threads, values["threads-batch"]);
   const inFlight = numberFlag(values.documents, "--documents", "positive") ?? (values.target ? 4 : 1);
 
   // every task's data is read and checked before the model is loaded: a missing file fails in seconds
@@ -84,7 +87,9 @@ export async function evalCommand(args: string[]): Promise<number> {
     modelName = `${remote.model} at ${values.target}`;
   } else {
     // the longest request of these tasks is ~1.5k tokens (LSAT-RC passages); 2048 keeps the KV cache small
-    scorer = await LoglikelihoodScorer.load({ modelPath: values.model!, contextSize: 2048, parallel, documents: inFlight, ...(threads ? { threads } : {}) });
+    const local = await LoglikelihoodScorer.load({ modelPath: values.model!, contextSize: 2048, parallel, documents: inFlight, ...threads });
+    console.error(`${values.model}: ${describeThreads(local.threads, 1)}`);
+    scorer = local;
     modelName = values.model!;
   }
   const results: TaskResult[] = [];

@@ -9,9 +9,11 @@ import { ApiKeyRegistry } from "../server/ApiKeyRegistry.js";
 import { parseApiKeys, type ApiKeyEntry } from "../server/parseApiKeys.js";
 import { chatFormats, type ChatFormat } from "../templates/ChatTemplate.js";
 import { demoModel } from "./demoModel.js";
+import { describeThreads } from "./describeThreads.js";
 import { numberFlag } from "./numberFlag.js";
 import { ProgressBar } from "./ProgressBar.js";
 import { startHermes } from "./startHermes.js";
+import { threadsFlags, threadsUsage } from "./threadsFlags.js";
 
 export const serveUsage = `hermes serve --model FILE.gguf [options]
 hermes serve --demo [options]
@@ -22,7 +24,7 @@ hermes serve --demo [options]
   --port N            port (default 8080; 0 = any free port)
   --parallel N        requests decoded together (default 2)
   --ctx-size N        tokens per request, prompt + completion (default: the model's training context)
-  --threads N         CPU threads (default: the cores available)
+${threadsUsage("(--demo: 1, the demo model's batches are too small to share)")}
   --model-alias NAME  the model id clients use (default: the GGUF's name)
   --chat-format F     ${chatFormats.join(" | ")} (default: the GGUF's template, else alpaca)
   --max-queue N       requests that may wait for a slot; more get 503 at once (default 64 x parallel)
@@ -76,6 +78,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       parallel: { type: "string", default: "2" },
       "ctx-size": { type: "string" },
       threads: { type: "string" },
+      "threads-batch": { type: "string" },
       "model-alias": { type: "string" },
       "chat-format": { type: "string" },
       "api-key": { type: "string", multiple: true },
@@ -117,7 +120,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   const port = numberFlag(values.port, "--port", "non-negative");
   const parallel = numberFlag(values.parallel, "--parallel", "positive");
   const contextSize = numberFlag(values["ctx-size"], "--ctx-size", "positive");
-  const threads = numberFlag(values.threads, "--threads", "positive") ?? (values.demo ? 1 : undefined);
+  const threads = threadsFlags(values.threads, values["threads-batch"], values.demo ? 1 : undefined);
   const maxQueue = numberFlag(values["max-queue"], "--max-queue", "non-negative") ?? 64 * parallel;
   const queueTimeout = numberFlag(values["queue-timeout"], "--queue-timeout", "seconds");
   const requestTimeout = numberFlag(values["request-timeout"], "--request-timeout", "seconds");
@@ -193,7 +196,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       modelPath,
       parallel,
       ...(contextSize !== undefined ? { contextSize } : {}),
-      ...(threads !== undefined ? { threads } : {}),
+      ...threads,
       queue: { maxQueue, queueTimeoutMs: queueTimeout * 1000 },
       ...(prefillChunk !== undefined ? { prefillChunk } : {}),
       kvCache,
@@ -235,6 +238,8 @@ export async function serveCommand(args: string[]): Promise<number> {
     `hermes-serve ready at ${hermes.url}/v1 (also /v3/openai, /openai/v1): model "${ids[0]}", ` +
       `${template.format} format, ${parallel} slot${parallel === 1 ? "" : "s"} x ${engine.info.contextSize} tokens, ` +
       `KV cache ${(kv.bytesPerSlot / 2 ** 20).toFixed(1)} MiB per slot (K ${kv.keyType}, V ${kv.valueType}, flash attention ${kv.flashAttention}), ` +
+      describeThreads(engine.info.threads, parallel) +
+      ", " +
       (cache === undefined
         ? "prompt cache off"
         : `prompt cache ${mib(cache.ram.limitBytes)} RAM` +

@@ -46,7 +46,6 @@ const GUARD_CONTEXT = 4096;
  * served model, an embedding model, the moderation checks with the moderation model, the HTTP edge.
  */
 export async function startHermes(options: HermesOptions): Promise<Hermes> {
-  const threads = options.model.threads;
   const owned: Array<{ dispose(): Promise<void> }> = [];
   const disposeAll = async (): Promise<void> => {
     for (const resource of owned) await resource.dispose();
@@ -54,12 +53,15 @@ export async function startHermes(options: HermesOptions): Promise<Hermes> {
   try {
     const model = await loadServedModel(options.model);
     owned.push(model.engine);
+    // the other models run with the served model's thread counts (measured once, with --threads auto): an
+    // embedding model evaluates prompt-like chunks, the moderation model a prompt and then a few tokens
+    const threads = model.engine.info.threads;
     const embeddingPath = options.embeddingModelPath;
-    const embeddingModel = embeddingPath === undefined ? undefined : await EmbeddingModel.load({ modelPath: embeddingPath, threads, created: model.created });
+    const embeddingModel = embeddingPath === undefined ? undefined : await EmbeddingModel.load({ modelPath: embeddingPath, threads: threads.batch, created: model.created });
     if (embeddingModel) owned.push(embeddingModel);
     // the moderation model gets an engine of its own: one slot, its requests queue there, never in the served model's
     const guardPath = options.moderation?.modelPath;
-    const guard = guardPath === undefined ? undefined : await Engine.load({ modelPath: guardPath, parallel: 1, contextSize: GUARD_CONTEXT, threads });
+    const guard = guardPath === undefined ? undefined : await Engine.load({ modelPath: guardPath, parallel: 1, contextSize: GUARD_CONTEXT, threads: threads.decode, threadsBatch: threads.batch });
     if (guard) owned.push(guard);
     const moderator = new Moderator(options.moderation?.mode ?? "report", [profanityCheck, jailbreakCheck, ...(guard ? [new GuardClassifier(guard)] : [])]);
     let draining = false;

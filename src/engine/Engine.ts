@@ -1,11 +1,11 @@
 import { basename } from "node:path";
-import os from "node:os";
 import { LlamaGrammarEvaluationState, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from "node-llama-cpp";
 import type { QueueLimits } from "./AdmissionQueue.js";
 import { AbortedError, ContextTooLongError } from "./engineErrors.js";
 import { evaluateOptions } from "./evaluateOptions.js";
 import type { Job } from "./Job.js";
 import { attentionShape } from "./attentionShape.js";
+import { chooseThreads, threadCap, type ThreadsSetting } from "./chooseThreads.js";
 import { checkKvCache, kvCacheBytesPerSlot, type KvCacheSettings } from "./kvCacheLayout.js";
 import { loadLlama } from "./loadLlama.js";
 import { Embedder } from "./Embedder.js";
@@ -38,8 +38,13 @@ export interface EngineOptions {
   parallel: number;
   /** Tokens per request (prompt + completion); default: the model's training context. */
   contextSize?: number;
-  /** CPU threads for the matrix work; default: the cores this process may use. */
-  threads?: number;
+  /**
+   * CPU threads for the matrix work: a count, or "auto" (the default): measured on the loaded model before it
+   * serves, separately for one stream decoding, several, and prompt chunks (`chooseThreads`).
+   */
+  threads?: number | "auto";
+  /** Threads of the batches of several tokens (default: `threads`'s, or measured with "auto"). */
+  threadsBatch?: number;
   /** Bound and timeout of the wait for a slot (default: 64 waiting per slot, no timeout). */
   queue?: Partial<QueueLimits>;
   /**
@@ -101,8 +106,8 @@ export class Engine {
   }
 
   static async load(options: EngineOptions): Promise<Engine> {
-    const threads = options.threads ?? os.availableParallelism();
-    const llama = await loadLlama(threads);
+    const threadsSetting: ThreadsSetting = { threads: options.threads ?? "auto", ...(options.threadsBatch !== undefined ? { threadsBatch: options.threadsBatch } : {}) };
+    const llama = await loadLlama(threadCap(threadsSetting));
     try {
       const model = await llama.loadModel({
         modelPath: options.modelPath,
@@ -118,13 +123,14 @@ export class Engine {
       const context = await model.createContext({
         sequences: options.parallel,
         contextSize,
-        threads,
+        threads: threadCap(threadsSetting),
         batchSize,
         flashAttention: kvCache.flashAttention === "auto" ? "auto" : kvCache.flashAttention === "on",
         // node-llama-cpp calls these experimental; checkKvCache refuses the combinations llama.cpp would fail on
         experimentalKvCacheKeyType: ggmlTypeName(kvCache.keyType),
         experimentalKvCacheValueType: ggmlTypeName(kvCache.valueType),
       });
+      const threads = await chooseThreads(context, model, threadsSetting, { streams: options.parallel, prefillChunk });
       const metadata = model.fileInfo.metadata;
       const chatTemplate = metadata.tokenizer?.chat_template;
       const info: ModelInfo = {
@@ -133,6 +139,7 @@ export class Engine {
         architecture: String(metadata.general?.architecture ?? "unknown"),
         contextSize: context.contextSize,
         kvCache: { ...kvCache, bytesPerSlot: kvCacheBytesPerSlot(shape, kvCache, context.contextSize) },
+        threads,
         vocabularySize: vocabularySize(model),
         longestTokenChars: longestTokenChars(model),
         addBos: model.tokens.shouldPrependBosToken,
@@ -164,7 +171,8 @@ export class Engine {
             )
           : undefined;
       const wrap = options.wrapSequencesForTests;
-      return new Engine(llama, model, context, info, sequences, { queue: options.queue ?? {}, prefillChunk, promptCache, ...(wrap ? { wrapSequencesForTests: wrap } : {}) }, threads);
+      // the embeddings context (made on first use) evaluates inputs in chunks: the prompt chunks' count
+      return new Engine(llama, model, context, info, sequences, { queue: options.queue ?? {}, prefillChunk, promptCache, ...(wrap ? { wrapSequencesForTests: wrap } : {}) }, threads.batch);
     } catch (error) {
       await llama.dispose();
       throw error;

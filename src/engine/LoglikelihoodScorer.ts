@@ -1,4 +1,3 @@
-import os from "node:os";
 import {
   type Llama,
   type LlamaContext,
@@ -6,7 +5,9 @@ import {
   type LlamaModel,
   type Token,
 } from "node-llama-cpp";
+import { chooseThreads, threadCap, type ThreadsSetting } from "./chooseThreads.js";
 import { copySequencePrefix } from "./copySequencePrefix.js";
+import type { ThreadsInfo } from "./ThreadsInfo.js";
 import { rawLogprobRequest, readRawLogprobs } from "./rawLogprobs.js";
 import { loadLlama } from "./loadLlama.js";
 
@@ -25,8 +26,16 @@ export interface LoglikelihoodScorerOptions {
   parallel: number;
   /** Documents scored at the same time (each with its own sequences; their evaluations share batches). Default 1. */
   documents?: number;
-  threads?: number;
+  /** As the engine's (`EngineOptions.threads`, `threadsBatch`): "auto" by default, measured at load. */
+  threads?: number | "auto";
+  threadsBatch?: number;
 }
+
+/**
+ * The prompt chunk the thread counts are measured with: a scorer's batches are a context (tens to hundreds of
+ * tokens) or the choices together (4 × ~16 tokens), batches of this size or more.
+ */
+const MEASURED_CHUNK = 64;
 
 /** The sequences one document is scored on: the shared context and one branch per continuation scored at once. */
 interface Lane {
@@ -48,20 +57,24 @@ export class LoglikelihoodScorer {
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
     private readonly free: Lane[],
+    /** The thread counts of its batches, and what was measured to choose them. */
+    readonly threads: ThreadsInfo,
   ) {}
 
   static async load(options: LoglikelihoodScorerOptions): Promise<LoglikelihoodScorer> {
-    const threads = options.threads ?? os.availableParallelism();
-    const llama = await loadLlama(threads);
+    const setting: ThreadsSetting = { threads: options.threads ?? "auto", ...(options.threadsBatch !== undefined ? { threadsBatch: options.threadsBatch } : {}) };
+    const llama = await loadLlama(threadCap(setting));
     try {
       const model = await llama.loadModel({ modelPath: options.modelPath });
       const documents = options.documents ?? 1;
-      const context = await model.createContext({ sequences: documents * (options.parallel + 1), contextSize: options.contextSize, threads });
+      const context = await model.createContext({ sequences: documents * (options.parallel + 1), contextSize: options.contextSize, threads: threadCap(setting) });
+      // only a greedy generation decodes one token at a time, one stream; the rest are batches
+      const threads = await chooseThreads(context, model, setting, { streams: 1, prefillChunk: MEASURED_CHUNK });
       const lanes = Array.from({ length: documents }, () => ({
         shared: context.getSequence(),
         branches: Array.from({ length: options.parallel }, () => context.getSequence()),
       }));
-      return new LoglikelihoodScorer(llama, model, context, lanes);
+      return new LoglikelihoodScorer(llama, model, context, lanes, threads);
     } catch (error) {
       await llama.dispose();
       throw error;

@@ -1,4 +1,5 @@
 import type { PromptCacheStats } from "./PromptCache.js";
+import type { ThreadsInfo } from "./ThreadsInfo.js";
 import type { KvCacheSettings } from "./kvCacheLayout.js";
 
 /** Sampling settings in the engine's own terms (already validated and defaulted by the caller). */
@@ -101,6 +102,8 @@ export interface ModelInfo {
    * from the GGUF's attention shape and the types: node-llama-cpp 3.22.1 reports no size of a made context).
    */
   kvCache: KvCacheSettings & { bytesPerSlot: number };
+  /** The thread counts of the model's batches by kind, and the rates measured when they were chosen (`--threads auto`). */
+  threads: ThreadsInfo;
   vocabularySize: number;
   /**
    * Characters (UTF-16 units) of the vocabulary's longest token: no token's text is longer, so a text of more than

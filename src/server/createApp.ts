@@ -118,7 +118,7 @@ export function createApp(options: AppOptions): Hono<Env> {
   });
 
   // a load balancer stops routing here as soon as the server drains
-  app.get("/health", (c) => c.json({ status: draining() ? "draining" : "ok", ...options.model.engine.stats(), kvCache: options.model.engine.info.kvCache }, draining() ? 503 : 200));
+  app.get("/health", (c) => c.json({ status: draining() ? "draining" : "ok", ...options.model.engine.stats(), kvCache: options.model.engine.info.kvCache, threads: options.model.engine.info.threads }, draining() ? 503 : 200));
   app.get("/metrics", (c) =>
     c.text(prometheusMetrics(options.model.engine.stats(), options.apiKeys?.all() ?? []), 200, { "Content-Type": "text/plain; version=0.0.4" }),
   );
