@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { test } from "node:test";
 import type { BenchmarkReport } from "../src/bench/BenchmarkReport.js";
-import { afterRestart, type ChatVariant } from "../src/bench/chatVariants.js";
+import { afterRestart, CHAT_CACHE_OFF, CHAT_DISK_CACHE, CHAT_RAM_CACHE, chatVariants } from "../src/bench/chatVariants.js";
 import { connectPeer } from "../src/bench/connectPeer.js";
 import { runBenchmark } from "../src/bench/runBenchmark.js";
 import { ServerProcess } from "../src/bench/ServerProcess.js";
@@ -32,12 +32,8 @@ test("the bench runs its compared scenarios and the chat workload against a peer
     // reached, then gone before the bench starts: its first request fails
     const doomed = await connectPeer(doomedServer.apiUrl, undefined);
     await doomedServer.stop();
-    const chat = { conversations: 3, turns: 2, systemPromptTokens: 40, answerTokens: 4 };
-    // the prompt cache's flags do not exist on this branch: a plain variant, and one restarted, exercise both paths
-    const variants: ChatVariant[] = [
-      { name: "plain", args: () => [] },
-      { name: "restarted", args: () => [], restart: true },
-    ];
+    // system prompts long enough that restoring a conversation clearly beats recomputing it, even on the tiny model
+    const chat = { conversations: 3, turns: 2, systemPromptTokens: 300, answerTokens: 4 };
     const runs = 2;
     const result = await runBenchmark({
       label: "tiny f32",
@@ -54,7 +50,7 @@ test("the bench runs its compared scenarios and the chat workload against a peer
       systemPromptTokens: 40,
       ttftSamples: 1,
       chat,
-      chatVariants: variants,
+      chatVariants,
       peers: [peer, doomed],
       peerStreams: [2, 4],
       onProgress: () => undefined,
@@ -92,14 +88,14 @@ test("the bench runs its compared scenarios and the chat workload against a peer
     // the chat workload: every turn of every conversation once, on hermes per variant and on the peer
     assert.deepEqual(
       result.chat.map((run) => run.variant),
-      ["plain", "restarted", afterRestart("restarted")],
+      [CHAT_CACHE_OFF, CHAT_RAM_CACHE, CHAT_DISK_CACHE, afterRestart(CHAT_DISK_CACHE)],
     );
     assert.deepEqual(
       measured.chat.map((run) => run.variant),
       ["peer"],
     );
     for (const run of [...result.chat, ...measured.chat]) {
-      const replay = run.variant === afterRestart("restarted");
+      const replay = run.variant === afterRestart(CHAT_DISK_CACHE);
       const expected = Array.from({ length: chat.conversations }, (_, c) => Array.from({ length: chat.turns }, (_, t) => `${c}/${t + 1}`).filter((key) => !replay || !key.endsWith("/1"))).flat();
       assert.deepEqual(run.turns.map((turn) => `${turn.conversation}/${turn.turn}`).sort(), expected.sort(), run.variant);
       positive(run.turns.map((turn) => turn.ttftMs), `${run.variant} TTFT`);
@@ -107,6 +103,10 @@ test("the bench runs its compared scenarios and the chat workload against a peer
       for (const turn of run.turns.filter((t) => t.turn === 2)) {
         const first = result.chat[0]!.turns.find((t) => t.conversation === turn.conversation && t.turn === 1)!;
         assert.ok(turn.promptTokens! > first.promptTokens! + chat.answerTokens, `${run.variant}: a returning turn carries the conversation so far`);
+        // 3 conversations over 2 slots: with the prompt cache, every returning turn finds its first turn kept
+        if (run.variant !== CHAT_CACHE_OFF && run.variant !== "peer") {
+          assert.ok(turn.cachedTokens! >= first.promptTokens! - 1, `${run.variant}: conversation ${turn.conversation} returned with ${turn.cachedTokens} cached of ${turn.promptTokens}`);
+        }
       }
     }
 
@@ -120,7 +120,7 @@ test("the bench runs its compared scenarios and the chat workload against a peer
         {
           ...result,
           weightBytesPerToken: 1e6,
-          threadChoice: { auto: result.threads, servers: [] },
+          threadChoice: { auto: result.threads, servers: [{ threads: "auto" as const, decode: [1], prefill: [1] }, { threads: 1, decode: [1], prefill: [1] }] },
           kvTypes: [],
           evalDocumentsPerSecond: [1],
           evalDocumentsPerSecondTwoAtOnce: [1],
@@ -140,7 +140,7 @@ test("the bench runs its compared scenarios and the chat workload against a peer
     assert.match(cells("decode tok/s, 1 stream over HTTP")[2]!, /^\d+\.\d\d×$/);
     assert.match(cells("aggregate decode tok/s, 4 streams")[1]!, /^\d+ \(\d+–\d+\)$/);
     assert.equal(cells("aggregate decode tok/s, 1 stream ")[1], "–", "peers run 2 and 4 streams only");
-    assert.match(cells("chat workload (3 conversations × 2 turns, 2 in flight), plain: TTFT p50 / p95 ms, returning turns")[2]!, /^\d+\.\d\d× \/ \d+\.\d\d×$/);
+    assert.match(cells("chat workload (3 conversations × 2 turns, 2 in flight), cache off: TTFT p50 / p95 ms, returning turns")[2]!, /^\d+\.\d\d× \/ \d+\.\d\d×$/);
     assert.equal(cells("prefill tok/s")[1], "–");
     assert.ok(table.some((line) => line.startsWith(`- peer ${doomed.url} FAILED`)));
   } finally {

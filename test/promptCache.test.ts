@@ -22,8 +22,8 @@ const GREEDY: SamplingParams = {
 const words = (n: number, seed: number): string =>
   Array.from({ length: n }, (_, i) => ["river", "stone", "lamp", "quiet", "orbit", "maple", "signal", "harbor", "copper"][(i * 7 + seed * 3) % 9]).join(" ");
 
-/** A conversation-like prompt of some hundred tokens, different per `seed`. */
-const history = (seed: number): string => `Conversation ${seed}: ${words(120, seed)}`;
+/** A conversation-like prompt of some 400 tokens (restoring it clearly beats recomputing it), different per `seed`. */
+const history = (seed: number): string => `Conversation ${seed}: ${words(250, seed)}`;
 
 interface Generated {
   tokens: number;

@@ -34,7 +34,7 @@ async function stop(child: ChildProcess): Promise<void> {
 
 const system = (topic: string): ChatCompletionMessageParam => ({
   role: "system",
-  content: `You are a guide to ${topic}. ${Array.from({ length: 90 }, (_, i) => ["rivers", "stones", "lamps", "orbits", "maples", "signals"][(i * 5 + topic.length) % 6]).join(" ")}.`,
+  content: `You are a guide to ${topic}. ${Array.from({ length: 250 }, (_, i) => ["rivers", "stones", "lamps", "orbits", "maples", "signals"][(i * 5 + topic.length) % 6]).join(" ")}.`,
 });
 
 test("hermes serve --cache-dir: states kept at the drain are found after a restart and restored for a returning conversation (cached_tokens, /metrics, /health)", async () => {

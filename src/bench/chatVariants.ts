@@ -14,15 +14,12 @@ export const CHAT_DISK_CACHE = "disk cache";
 export const afterRestart = (variant: string): string => `${variant}, after a restart`;
 
 /**
- * ───── THE CHAT WORKLOAD'S HERMES VARIANTS ─────
- * The issue asks for four: the prompt cache off, in RAM, on disk, and on disk after a restart. The tiered prompt
- * cache's flags (`--cache-ram MiB`, `--cache-dir DIR`) are not in this branch yet, so only "cache off" runs, as the
- * server without them (it keeps a conversation only in its slots). When they are, this list becomes:
- *
- *   { name: CHAT_CACHE_OFF, args: () => ["--cache-ram", "0"] },
- *   { name: CHAT_RAM_CACHE, args: () => [] },                      // the default budget, from free memory
- *   { name: CHAT_DISK_CACHE, args: (dir) => ["--cache-ram", "0", "--cache-dir", dir], restart: true },
- *
- * and the targets of chatTargets.ts apply (they look for these names).
+ * The chat workload's hermes variants: the prompt cache off (slots only), in RAM (the default budget), and on disk
+ * only (every state written to the folder and restored from it), whose server is restarted on the same folder and
+ * replays the returning turns. chatTargets.ts looks for these names.
  */
-export const chatVariants: readonly ChatVariant[] = [{ name: CHAT_CACHE_OFF, args: () => [] }];
+export const chatVariants: readonly ChatVariant[] = [
+  { name: CHAT_CACHE_OFF, args: () => ["--cache-ram", "0"] },
+  { name: CHAT_RAM_CACHE, args: () => [] },
+  { name: CHAT_DISK_CACHE, args: (dir) => ["--cache-ram", "0", "--cache-dir", dir], restart: true },
+];
