@@ -37,7 +37,7 @@ const system = (topic: string): ChatCompletionMessageParam => ({
   content: `You are a guide to ${topic}. ${Array.from({ length: 250 }, (_, i) => ["rivers", "stones", "lamps", "orbits", "maples", "signals"][(i * 5 + topic.length) % 6]).join(" ")}.`,
 });
 
-test("hermes serve --cache-dir: states kept at the drain are found after a restart and restored for a returning conversation (cached_tokens, /metrics, /health)", async () => {
+test("hermes serve --cache-dir: states kept at the drain are found after a restart and restored for a returning conversation (cached_tokens, /metrics, /health)", { timeout: 120_000 }, async () => {
   const first = await serve();
   assert.match(first.ready, /\(0 states found\)/);
   const conversation: ChatCompletionMessageParam[] = [system("harbors"), { role: "user", content: "Where do the boats go?" }];

@@ -2,7 +2,7 @@ import { createWriteStream, existsSync, readFileSync } from "node:fs";
 import { createSecureContext } from "node:tls";
 import { parseArgs } from "node:util";
 import os from "node:os";
-import { DEFAULT_CACHE_DISK_BYTES, DEFAULT_PREFILL_CHUNK } from "../engine/Engine.js";
+import { DEFAULT_CACHE_DISK_BYTES, DEFAULT_PREFILL_CHUNK } from "../engine/engineDefaults.js";
 import { flashAttentionModes, kvCacheTypes, type FlashAttentionMode, type KvCacheType } from "../engine/kvCacheLayout.js";
 import { moderationModes, type ModerationMode } from "../moderation/Moderator.js";
 import { ApiKeyRegistry } from "../server/ApiKeyRegistry.js";
@@ -12,7 +12,6 @@ import { demoModel } from "./demoModel.js";
 import { describeThreads } from "./describeThreads.js";
 import { numberFlag } from "./numberFlag.js";
 import { ProgressBar } from "./ProgressBar.js";
-import { startHermes } from "./startHermes.js";
 import { threadsFlags, threadsUsage } from "./threadsFlags.js";
 
 export const serveUsage = `hermes serve --model FILE.gguf [options]
@@ -189,6 +188,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   // a stream cut by the shutdown settles after the file is closed: its line is dropped, not an error
   const accessLog = logFile ? (line: string) => void (logFile.writableEnded || logFile.write(`${line}\n`)) : (line: string) => void process.stderr.write(`${line}\n`);
 
+  // llama.cpp's bindings load only once every flag has been checked: a mistake is reported at once
+  const { startHermes } = await import("./startHermes.js");
   const progress = new ProgressBar(`loading ${modelPath}`);
   const apiKeys = keyEntries.length > 0 ? new ApiKeyRegistry(keyEntries) : undefined;
   const hermes = await startHermes({

@@ -8,6 +8,7 @@ import { attentionShape } from "./attentionShape.js";
 import { chooseThreads, threadCap, type ThreadsSetting } from "./chooseThreads.js";
 import { checkKvCache, kvCacheBytesPerSlot, type KvCacheSettings } from "./kvCacheLayout.js";
 import { loadLlama } from "./loadLlama.js";
+import { DEFAULT_CACHE_DISK_BYTES, DEFAULT_PREFILL_CHUNK } from "./engineDefaults.js";
 import { Embedder } from "./Embedder.js";
 import { PromptCache } from "./PromptCache.js";
 import { stateFingerprint } from "./stateFingerprint.js";
@@ -17,20 +18,12 @@ import { TokenPieces, type TokenPiece } from "./TokenPieces.js";
 import { vocabularySize } from "./vocabularySize.js";
 import type { EngineStats, GenerationEvent, GenerationRequest, IndexedEvent, ModelInfo, StepRecord } from "./types.js";
 
-/**
- * Prompt tokens per decode step by default. On a CPU, prefill throughput stops growing at about 64 tokens per batch
- * (1B Q4_0 on 2 cores: 104 tok/s at 32, 123 at 64, 127 at 256), while every token more lengthens the pause of the
- * other streams; a GPU gains from large batches.
- */
-export const DEFAULT_PREFILL_CHUNK = { cpu: 64, gpu: 512 } as const;
 /** A prefix in another slot is copied, not recomputed, when it saves at least this many tokens. */
 const MIN_COPY_TOKENS = 16;
 /** A slot's state is kept by the prompt cache, and a kept one restored, when that saves at least this many tokens. */
 const MIN_KEEP_TOKENS = 32;
 /** Prompt tokens of the measurement that seeds the prompt cache's estimate of what a restore saves. */
 const PROBE_TOKENS = 32;
-/** The disk tier's bound by default. */
-export const DEFAULT_CACHE_DISK_BYTES = 16 * 2 ** 30;
 
 export interface EngineOptions {
   modelPath: string;
