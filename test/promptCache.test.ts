@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { Engine, type EngineOptions } from "../src/engine/Engine.js";
 import type { GenerationEvent, SamplingParams, TokenLogprob } from "../src/engine/types.js";
+import { synthesizeLlamaModel } from "../src/gguf/synthesizeLlamaModel.js";
 import { tinyModelPath } from "./helpers/testServer.js";
 
 const GREEDY: SamplingParams = {
@@ -104,6 +105,19 @@ describe("prompt cache (RAM and disk tiers)", () => {
     assertSameDistribution(restored.logprobs, (await recomputed(returning)).logprobs);
   });
 
+  test("a slot that holds the prefix is used before a kept state (a copy or the slot itself, no restore)", async () => {
+    const engine = await load({ promptCache: { ramBytes: 64 * 2 ** 20 } });
+    const first = `${history(50)} And then`;
+    await generate(engine, first);
+    await evict(engine, [51, 52]); // 50 kept; the slots hold 51 and 52
+    const second = `${first} the lamp`;
+    await generate(engine, second); // restored into the least recently used slot, which now holds 50's conversation
+    assert.equal(engine.stats().promptCache!.hits.ram, 1);
+    const third = await generate(engine, `${second} and the river`);
+    assert.equal(engine.stats().promptCache!.hits.ram, 1, "the live slot served it, not the cache");
+    assert.ok(third.cachedTokens >= engine.promptTokens(second, false).length - 1);
+  });
+
   test("states beyond the RAM bound are evicted least recently used first; the evicted one is recomputed", async () => {
     const probe = await load({ promptCache: { ramBytes: 64 * 2 ** 20 } });
     await generate(probe, history(10));
@@ -150,15 +164,21 @@ describe("prompt cache (RAM and disk tiers)", () => {
 
     // another context size: another fingerprint, another folder; the first folder's states are never read
     const other = await load({ contextSize: 512, promptCache: { ramBytes: 64 * 2 ** 20, dir, warn } });
+    const otherFolder = readdirSync(dir).find((name) => name !== folder)!;
     assert.equal(other.stats().promptCache!.disk!.entries, 0);
     const miss = await generate(other, returning);
     assert.ok(miss.cachedTokens < 10);
     assert.equal(other.stats().promptCache!.hits.disk, 0);
-    assert.equal(readdirSync(dir).length, 2);
+    // another model file of the same shape and vocabulary (other weights): another folder too
+    const otherModel = join(tempDir(), "tiny-seed-2.gguf");
+    synthesizeLlamaModel({ shape: "tiny", type: "f32", out: otherModel, seed: 2, name: "other" });
+    const otherWeights = await load({ modelPath: otherModel, promptCache: { ramBytes: 64 * 2 ** 20, dir, warn } });
+    assert.equal(otherWeights.stats().promptCache!.disk!.entries, 0);
+    assert.ok((await generate(otherWeights, returning)).cachedTokens < 10);
+    assert.equal(readdirSync(dir).length, 3);
     assert.deepEqual(warnings, []);
 
     // a state of the first settings put in the other folder is refused by its description, with a warning
-    const otherFolder = readdirSync(dir).find((name) => name !== folder)!;
     const [meta] = readdirSync(join(dir, folder!)).filter((name) => name.endsWith(".json"));
     cpSync(join(dir, folder!, meta!), join(dir, otherFolder, meta!));
     cpSync(join(dir, folder!, meta!.replace(".json", ".state")), join(dir, otherFolder, meta!.replace(".json", ".state")));

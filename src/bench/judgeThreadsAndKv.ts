@@ -5,12 +5,16 @@ import type { ThreadChoiceResult } from "./threadChoice.js";
 type Target = { target: string; value: string; met: boolean };
 const median = (values: readonly number[]): number => percentile(values, 50);
 
-/** `--threads auto`'s single-stream decode (median) over the best fixed count's, and that count. */
+/**
+ * `--threads auto`'s single-stream decode over the best fixed count's (the highest median), and that count: the
+ * median of the ratios of each round, in which both were measured close together, as this machine's speed drifts
+ * by more than the 5% judged from one minute to the next.
+ */
 export function autoToBestFixed(result: ThreadChoiceResult): { ratio: number; best: number } {
   const auto = result.servers.find((server) => server.threads === "auto")!;
-  const fixed = result.servers.filter((server) => server.threads !== "auto").map((server) => ({ threads: server.threads as number, rate: median(server.decode) }));
-  const best = fixed.reduce((a, b) => (b.rate > a.rate ? b : a));
-  return { ratio: median(auto.decode) / best.rate, best: best.threads };
+  const fixed = result.servers.filter((server) => server.threads !== "auto");
+  const best = fixed.reduce((a, b) => (median(b.decode) > median(a.decode) ? b : a));
+  return { ratio: median(auto.decode.map((rate, round) => rate / best.decode[round]!)), best: best.threads as number };
 }
 
 /** q8_0's KV bytes per slot and single-stream decode (median) over f16's; undefined unless both were measured. */

@@ -26,7 +26,7 @@ export function threadsAndKvRows<M extends { threadChoice?: ThreadChoiceResult; 
     }),
     ...counts.map((threads) => row(`decode tok/s, 1 stream over HTTP, --threads ${threads}`, (m) => (server(m, threads) ? spread(server(m, threads)!.decode) : "–"))),
     ...counts.map((threads) => row(`prefill tok/s, fresh prompt, --threads ${threads}`, (m) => (server(m, threads) ? spread(server(m, threads)!.prefill) : "–"))),
-    row("auto / best fixed count, 1-stream decode (medians)", (m) => {
+    row("auto / best fixed count, 1-stream decode (median of the rounds' ratios)", (m) => {
       if (!m.threadChoice) return "–";
       const { ratio, best } = autoToBestFixed(m.threadChoice);
       return `${ratio.toFixed(2)}× (best: ${best})`;

@@ -3,13 +3,15 @@ const WEIGHT = 0.2;
 
 /**
  * Whether restoring a kept state beats recomputing its tokens, from running estimates of both: prefill time per
- * token (from the scheduler's own steps) and restore time per byte (from the restores themselves), both seeded by a
- * measurement when the cache opens. A restore is used only when it is estimated to take at most `margin` of the
- * recomputation: a tiny prefix, or a state much larger than what it saves, is cheaper to recompute.
+ * token (from the scheduler's own steps) and restore time, a fixed part plus a part per byte (from the restores
+ * themselves), all seeded by a measurement when the cache opens. A restore is used only when it is estimated to take
+ * at most `margin` of the recomputation: a tiny prefix, or a state much larger than what it saves, is cheaper to
+ * recompute.
  */
 export class RestoreCost {
   constructor(
     private prefillMsPerToken: number,
+    private readonly restoreFixedMs: number,
     private restoreMsPerByte: number,
     private readonly margin = 0.5,
   ) {}
@@ -21,12 +23,12 @@ export class RestoreCost {
 
   /** A restore of a `bytes` state took `ms`. */
   recordRestore(bytes: number, ms: number): void {
-    if (bytes > 0 && ms > 0) this.restoreMsPerByte += WEIGHT * (ms / bytes - this.restoreMsPerByte);
+    if (bytes > 0 && ms > 0) this.restoreMsPerByte += WEIGHT * (Math.max(0, ms - this.restoreFixedMs) / bytes - this.restoreMsPerByte);
   }
 
   /** Estimated ms to restore a `bytes` state, and to recompute `tokens` tokens. */
   restoreMs(bytes: number): number {
-    return bytes * this.restoreMsPerByte;
+    return this.restoreFixedMs + bytes * this.restoreMsPerByte;
   }
 
   recomputeMs(tokens: number): number {

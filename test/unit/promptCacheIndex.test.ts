@@ -46,13 +46,15 @@ test("overflow evicts the least recently used of a tier until the tier fits its 
 });
 
 test("a restore is used only when estimated to take at most half the recomputation; estimates follow measurements", () => {
-  // 1 ms per prompt token, 1 ms per MB restored
-  const cost = new RestoreCost(1, 1e-6);
-  assert.equal(cost.worth(10e6, 40), true); // 10 ms vs 40 ms
-  assert.equal(cost.worth(30e6, 40), false); // 30 ms vs 40 ms: not by the margin
-  // restores turn out ten times slower than thought: the estimate moves towards it
-  for (let i = 0; i < 30; i++) cost.recordRestore(10e6, 100);
-  assert.ok(Math.abs(cost.restoreMs(10e6) - 100) < 1);
+  // 1 ms per prompt token; a restore: 2 ms, plus 1 ms per MB
+  const cost = new RestoreCost(1, 2, 1e-6);
+  assert.equal(cost.restoreMs(10e6), 12);
+  assert.equal(cost.worth(10e6, 40), true); // 12 ms vs 40 ms
+  assert.equal(cost.worth(30e6, 40), false); // 32 ms vs 40 ms: not by the margin
+  assert.equal(cost.worth(1, 3), false, "a tiny prefix: the fixed part alone outweighs it");
+  // restores turn out ten times slower than thought: the part per byte moves towards it
+  for (let i = 0; i < 30; i++) cost.recordRestore(10e6, 102);
+  assert.ok(Math.abs(cost.restoreMs(10e6) - 102) < 1);
   assert.equal(cost.worth(10e6, 40), false);
   // and prefill slower too
   for (let i = 0; i < 30; i++) cost.recordPrefill(64, 640);
