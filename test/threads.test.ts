@@ -34,10 +34,15 @@ async function completionTokens(events: AsyncIterable<GenerationEvent>): Promise
   throw new Error("no done event");
 }
 
-/** The measured count with the best median on a work (ties: fewer threads), undefined when none was measured on it. */
+/**
+ * The measured count auto must choose on a work: the fewest threads within 15% of the best median (more threads must
+ * be clearly faster), undefined when none was measured on it.
+ */
 function bestMeasured(measured: readonly ThreadRates[], field: "decodeTokS" | "slotsDecodeTokS" | "prefillTokS"): number | undefined {
-  const rows = measured.filter((row) => row[field] !== undefined).sort((a, b) => b[field]! - a[field]! || a.threads - b.threads);
-  return rows[0]?.threads;
+  const rows = measured.filter((row) => row[field] !== undefined);
+  if (rows.length === 0) return undefined;
+  const best = Math.max(...rows.map((row) => row[field]!));
+  return rows.sort((a, b) => a.threads - b.threads).find((row) => row[field]! >= best / 1.15)!.threads;
 }
 
 function assertAutoChoice(info: ThreadsInfo, several: boolean): void {

@@ -52,10 +52,10 @@ export async function chooseThreads(
     budgetMs: PROBE_BUDGET_MS,
   });
   // a work the budget left unmeasured takes the decode count (every core, llama.cpp's default, if even that was not)
-  const decode = samples.best("decode") ?? candidates.at(-1)!;
-  const batch = fixedBatch ?? samples.best("prefill") ?? decode;
+  const decode = samples.choice("decode") ?? candidates.at(-1)!;
+  const batch = fixedBatch ?? samples.choice("prefill") ?? decode;
   // with one stream, no batch is of the `slots` kind
-  const plan = { decode, slots: fixedBatch ?? (several ? (samples.best("slots") ?? decode) : decode), batch };
+  const plan = { decode, slots: fixedBatch ?? (several ? (samples.choice("slots") ?? decode) : decode), batch };
   apply(plan);
   const prefillTokS = samples.rate(batch, "prefill");
   return {

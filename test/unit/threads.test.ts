@@ -107,3 +107,19 @@ test("--threads auto|N and --threads-batch N: absent flags give the fallback, or
   for (const bad of ["0", "-1", "1.5", "two", "", "Auto"]) assert.throws(() => threadsFlags(bad, undefined), /--threads must be auto or a positive integer/);
   assert.throws(() => threadsFlags("auto", "auto"), /--threads-batch must be a positive integer/);
 });
+
+test("more threads are chosen only when at least 15% faster than fewer: the server's own work needs the cores too", () => {
+  const samples = new ThreadSamples();
+  samples.add(1, "slots", 1975, 1000);
+  samples.add(2, "slots", 2139, 1000); // +8%: not enough
+  samples.add(1, "prefill", 3200, 100);
+  samples.add(2, "prefill", 6000, 100); // +88%
+  samples.add(1, "decode", 1000, 1000);
+  samples.add(2, "decode", 1100, 1000);
+  samples.add(4, "decode", 1400, 1000); // +40% over 1, +27% over 2
+  assert.equal(samples.best("slots"), 2);
+  assert.equal(samples.choice("slots"), 1);
+  assert.equal(samples.choice("prefill"), 2);
+  assert.equal(samples.choice("decode"), 4);
+  assert.equal(samples.choice("nothing" as never), undefined);
+});
