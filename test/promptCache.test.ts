@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -103,6 +104,16 @@ describe("prompt cache (RAM and disk tiers)", () => {
     assert.ok(restored.cachedTokens >= engine.promptTokens(first, false).length - 1, `cached ${restored.cachedTokens}`);
     assert.equal(after.counters.restoredTokens, restored.cachedTokens);
     assertSameDistribution(restored.logprobs, (await recomputed(returning)).logprobs);
+  });
+
+  test("the staging folder of a process that is gone (killed before its exit handler) is removed by the next one", async () => {
+    const gone = spawnSync(process.execPath, ["-e", "0"]).pid!;
+    const base = existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir();
+    const orphan = mkdtempSync(join(base, `hermes-kv-${gone}-`));
+    writeFileSync(join(orphan, "left.state"), "x");
+    await load({ promptCache: { ramBytes: 2 ** 20 } });
+    assert.equal(existsSync(orphan), false);
+    assert.ok(readdirSync(base).some((name) => name.startsWith(`hermes-kv-${process.pid}-`)), "its own folder is there");
   });
 
   test("a slot that holds the prefix is used before a kept state (a copy or the slot itself, no restore)", async () => {

@@ -379,11 +379,36 @@ function parseMeta(text: string, fingerprint: string): StateMeta {
 }
 
 
-/** A private staging folder, in memory (/dev/shm) where the system has one. */
+/**
+ * A private staging folder, in memory (/dev/shm) where the system has one, named with this process's id; the
+ * folders of processes that are gone (killed before their exit handler ran) are removed first, so that a crash
+ * never leaves memory held in tmpfs.
+ */
 async function makeStaging(): Promise<string> {
+  for (const base of ["/dev/shm", os.tmpdir()]) {
+    try {
+      await removeOrphanStaging(base);
+      return await mkdtemp(join(base, `hermes-kv-${process.pid}-`));
+    } catch {
+      // no such place, or not writable: the next one
+    }
+  }
+  throw new Error(`no writable folder for the prompt cache's staging (tried /dev/shm, ${os.tmpdir()})`);
+}
+
+async function removeOrphanStaging(base: string): Promise<void> {
+  for (const name of await readdir(base)) {
+    const pid = Number(/^hermes-kv-(\d+)-/.exec(name)?.[1] ?? NaN);
+    if (Number.isInteger(pid) && pid !== process.pid && !isAlive(pid)) await rm(join(base, name), { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+function isAlive(pid: number): boolean {
   try {
-    return await mkdtemp(join("/dev/shm", "hermes-kv-"));
-  } catch {
-    return await mkdtemp(join(os.tmpdir(), "hermes-kv-"));
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, another user's
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
