@@ -13,7 +13,7 @@ export class RestoreCost {
     private prefillMsPerToken: number,
     private readonly restoreFixedMs: number,
     private restoreMsPerByte: number,
-    private readonly margin = 0.5,
+    private readonly margin = 0.8,
   ) {}
 
   /** A decode step evaluated `tokens` tokens (prompt tokens mostly) in `ms`. */

@@ -45,9 +45,10 @@ test("overflow evicts the least recently used of a tier until the tier fits its 
   assert.equal(index.size, 3);
 });
 
-test("a restore is used only when estimated to take at most half the recomputation; estimates follow measurements", () => {
-  // 1 ms per prompt token; a restore: 2 ms, plus 1 ms per MB
-  const cost = new RestoreCost(1, 2, 1e-6);
+test("a restore is used only when estimated to take at most its margin of the recomputation; estimates follow measurements", () => {
+  // 1 ms per prompt token; a restore: 2 ms, plus 1 ms per MB; a margin of a half
+  const cost = new RestoreCost(1, 2, 1e-6, 0.5);
+  assert.equal(new RestoreCost(1, 2, 1e-6).worth(30e6, 40), true, "by default, 0.8 of the recomputation");
   assert.equal(cost.restoreMs(10e6), 12);
   assert.equal(cost.worth(10e6, 40), true); // 12 ms vs 40 ms
   assert.equal(cost.worth(30e6, 40), false); // 32 ms vs 40 ms: not by the margin
