@@ -1,21 +1,12 @@
 import assert from "node:assert/strict";
+import { neutralSampling } from "../src/engine/neutralSampling.js";
 import { describe, test } from "node:test";
 import { Engine } from "../src/engine/Engine.js";
 import type { KvCacheSettings } from "../src/engine/kvCacheLayout.js";
-import type { GenerationEvent, SamplingParams } from "../src/engine/types.js";
+import type { GenerationEvent } from "../src/engine/types.js";
 import { startTestServer, tinyModelPath } from "./helpers/testServer.js";
 
-const sampling: SamplingParams = {
-  temperature: 0,
-  topK: 0,
-  topP: 1,
-  minP: 0,
-  seed: 1,
-  presencePenalty: 0,
-  frequencyPenalty: 0,
-  repetitionPenalty: 1,
-  logitBias: new Map(),
-};
+const sampling = neutralSampling({ temperature: 0 });
 
 async function completionTokens(events: AsyncIterable<GenerationEvent>): Promise<number> {
   for await (const event of events) if (event.type === "done") return event.usage.completionTokens;

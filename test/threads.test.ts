@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { neutralSampling } from "../src/engine/neutralSampling.js";
 import { spawn } from "node:child_process";
 import os from "node:os";
 import { after, before, describe, test } from "node:test";
@@ -11,23 +12,13 @@ import type { ThreadsInfo } from "../src/engine/ThreadsInfo.js";
 import { threadCandidates } from "../src/engine/threadCandidates.js";
 import { threadsForBatch } from "../src/engine/threadsForBatch.js";
 import type { ThreadRates } from "../src/engine/ThreadSamples.js";
-import type { GenerationEvent, SamplingParams } from "../src/engine/types.js";
+import type { GenerationEvent } from "../src/engine/types.js";
 import { startTestServer, tinyModelPath } from "./helpers/testServer.js";
 
 const bin = new URL("../../bin/hermes.cjs", import.meta.url).pathname;
 const TEXT = "river stone lamp quiet orbit maple signal harbor copper meadow granite delta fjord ember lantern";
 
-const sampling: SamplingParams = {
-  temperature: 1,
-  topK: 0,
-  topP: 1,
-  minP: 0,
-  seed: 3,
-  presencePenalty: 0,
-  frequencyPenalty: 0,
-  repetitionPenalty: 1,
-  logitBias: new Map([[2, -100]]),
-};
+const sampling = neutralSampling({ seed: 3, logitBias: new Map([[2, -100]]) });
 
 async function completionTokens(events: AsyncIterable<GenerationEvent>): Promise<number> {
   for await (const event of events) if (event.type === "done") return event.usage.completionTokens;

@@ -1,5 +1,6 @@
 import { Engine } from "../engine/Engine.js";
-import type { GenerationRequest, SamplingParams } from "../engine/types.js";
+import { neutralSampling } from "../engine/neutralSampling.js";
+import type { GenerationRequest } from "../engine/types.js";
 import { jsonCloser } from "../grammar/closeJson.js";
 import { jsonObjectGrammar } from "../grammar/jsonSchemaGrammar.js";
 import { closingCost } from "./closingCost.js";
@@ -18,17 +19,7 @@ export interface FeatureCosts {
   closingMicrosPerToken: number;
 }
 
-const SAMPLING: SamplingParams = {
-  temperature: 1,
-  topK: 0,
-  topP: 1,
-  minP: 0,
-  seed: 1,
-  presencePenalty: 0,
-  frequencyPenalty: 0,
-  repetitionPenalty: 1,
-  logitBias: new Map([[2, -100]]),
-};
+const SAMPLING = neutralSampling({ logitBias: new Map([[2, -100]]) });
 
 /**
  * Generates `tokens` tokens `runs` times per variant, the variants alternating within a run, and takes the median

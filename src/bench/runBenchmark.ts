@@ -1,4 +1,5 @@
 import { Engine } from "../engine/Engine.js";
+import { neutralSampling } from "../engine/neutralSampling.js";
 import type { SamplingParams } from "../engine/types.js";
 import { ChatWorkload, type ChatRun, type ChatWorkloadSettings } from "./ChatWorkload.js";
 import type { ChatVariant } from "./chatVariants.js";
@@ -6,7 +7,6 @@ import { ConcurrencyTally, type ConcurrencyResult } from "./ConcurrencyTally.js"
 import { concurrentStreams } from "./concurrentStreams.js";
 import type { Peer } from "./connectPeer.js";
 import type { ThreadsInfo } from "../engine/ThreadsInfo.js";
-import { decodeRate } from "./decodeRate.js";
 import { DirectModel } from "./DirectModel.js";
 import { PeerRounds, type PeerResult, type RoundPlan } from "./PeerRounds.js";
 import { REQUEST_DEFAULTS } from "./requestDefaults.js";
@@ -74,17 +74,9 @@ export interface ModelBenchResult {
   peers: PeerResult[];
 }
 
-/** The server's default sampling (temperature 1, no cuts), as the in-process baseline runs it. */
-const DEFAULT_SAMPLING: Omit<SamplingParams, "seed"> = {
-  temperature: 1,
-  topK: 0,
-  topP: 1,
-  minP: 0,
-  presencePenalty: 0,
-  frequencyPenalty: 0,
-  repetitionPenalty: 1,
-  logitBias: new Map([[2, -100]]),
-};
+
+/** The server's default sampling, as the in-process baselines run it, with end-of-sequence banned as in the requests. */
+const NO_EOS_BIAS = new Map([[2, -100]]);
 
 /** Decode rate through the engine in this process: between its first and its last text event. */
 async function engineDecodeRate(engine: Engine, prompt: string, tokens: number, sampling: SamplingParams): Promise<number> {
@@ -161,10 +153,10 @@ export async function runBenchmark(settings: ModelBenchSettings): Promise<ModelB
           result.decodeHttp.push(await singleStreamDecode(server, plan.decodePrompt, plan.decodeTokens, { seed }));
         },
         async (): Promise<void> => {
-          result.decodeEngine.push(await engineDecodeRate(engine, plan.decodePrompt, plan.decodeTokens, { ...DEFAULT_SAMPLING, seed }));
+          result.decodeEngine.push(await engineDecodeRate(engine, plan.decodePrompt, plan.decodeTokens, neutralSampling({ seed, logitBias: NO_EOS_BIAS })));
         },
         async (): Promise<void> => {
-          result.decodeDirect.push(await direct.decodeRate(plan.decodePrompt, plan.decodeTokens, { ...DEFAULT_SAMPLING, seed }));
+          result.decodeDirect.push(await direct.decodeRate(plan.decodePrompt, plan.decodeTokens, neutralSampling({ seed, logitBias: NO_EOS_BIAS })));
         },
       ];
       const first = (run + group) % measures.length;

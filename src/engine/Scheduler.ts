@@ -181,10 +181,8 @@ export class Scheduler {
       for (const result of await step) if (result.status === "rejected") throw result.reason;
       const ms = performance.now() - started;
       const slotsPlan = plan.filter((item) => item.id !== this.slots.length);
-      this.recorder.record(slotsPlan, embedded, ms);
-      const prefilled = slotsPlan.reduce((sum, item) => sum + (item.kind === "prefill" ? item.tokens : 0), 0);
-      const decoded = slotsPlan.filter((item) => item.kind === "decode").length;
-      if (prefilled >= PREFILL_SAMPLE_TOKENS) this.options.promptCache?.cost.recordPrefill(prefilled + decoded + embedded, ms);
+      const evaluated = this.recorder.record(slotsPlan, embedded, ms);
+      if (evaluated.prefillTokens >= PREFILL_SAMPLE_TOKENS) this.options.promptCache?.cost.recordPrefill(evaluated.tokens, ms);
     }
   }
 

@@ -24,8 +24,11 @@ export class StepRecorder {
     return () => this.observers.delete(observer);
   }
 
-  /** Counts a step of the slots' `plan` and `embedded` embedding tokens that took `ms`, and tells the observers. */
-  record(plan: readonly StepItem[], embedded: number, ms: number): void {
+  /**
+   * Counts a step of the slots' `plan` and `embedded` embedding tokens that took `ms`, and tells the observers.
+   * Returns the step's tokens, all and prompt ones.
+   */
+  record(plan: readonly StepItem[], embedded: number, ms: number): { tokens: number; prefillTokens: number } {
     let decode = 0;
     let prefillTokens = 0;
     for (const item of plan) {
@@ -37,7 +40,8 @@ export class StepRecorder {
     this.counters.prefillTokens += prefillTokens;
     this.counters.embeddingTokens += embedded;
     this.counters.stepMs += ms;
-    if (this.observers.size === 0) return; // the per-step record is built only for someone who reads it
+    const evaluated = { tokens: decode + prefillTokens + embedded, prefillTokens };
+    if (this.observers.size === 0) return evaluated; // the per-step record is built only for someone who reads it
     const step: StepRecord = {
       decode: plan.flatMap((item) => (item.kind === "decode" ? [item.id] : [])),
       prefill: plan.flatMap((item) => (item.kind === "prefill" ? [{ slot: item.id, tokens: item.tokens }] : [])),
@@ -45,5 +49,6 @@ export class StepRecorder {
       ms,
     };
     for (const observer of this.observers) observer(step);
+    return evaluated;
   }
 }

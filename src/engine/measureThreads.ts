@@ -1,8 +1,8 @@
 import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
+import { neutralSampling } from "./neutralSampling.js";
 import type { BatchThreads } from "./BatchThreads.js";
 import { evaluateOptions } from "./evaluateOptions.js";
 import { ThreadSamples, type ThreadWork } from "./ThreadSamples.js";
-import type { SamplingParams } from "./types.js";
 
 export interface ThreadProbe {
   /** The thread counts to measure on each work (none: that work is not measured). */
@@ -36,17 +36,7 @@ const MIN_CHUNK = 8;
 const MAX_ROUNDS = 7;
 
 /** The API's default sampling (temperature 1, no cuts): a decode step is measured with the sampling it has in serving. */
-const SAMPLING: SamplingParams = {
-  temperature: 1,
-  topK: 0,
-  topP: 1,
-  minP: 0,
-  seed: 1,
-  presencePenalty: 0,
-  frequencyPenalty: 0,
-  repetitionPenalty: 1,
-  logitBias: new Map(),
-};
+const SAMPLING = neutralSampling();
 
 const TEXT = "The river carried a small boat past the old mill while the children watched from the stone bridge. ";
 
