@@ -1,25 +1,16 @@
 import assert from "node:assert/strict";
+import { neutralSampling } from "../src/engine/neutralSampling.js";
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { Engine, type EngineOptions } from "../src/engine/Engine.js";
-import type { GenerationEvent, SamplingParams, TokenLogprob } from "../src/engine/types.js";
+import type { GenerationEvent, TokenLogprob } from "../src/engine/types.js";
 import { synthesizeLlamaModel } from "../src/gguf/synthesizeLlamaModel.js";
 import { tinyModelPath } from "./helpers/testServer.js";
 
-const GREEDY: SamplingParams = {
-  temperature: 0,
-  topK: 0,
-  topP: 1,
-  minP: 0,
-  seed: 1,
-  presencePenalty: 0,
-  frequencyPenalty: 0,
-  repetitionPenalty: 1,
-  logitBias: new Map([[2, -100]]),
-};
+const GREEDY = neutralSampling({ temperature: 0, logitBias: new Map([[2, -100]]) });
 
 const words = (n: number, seed: number): string =>
   Array.from({ length: n }, (_, i) => ["river", "stone", "lamp", "quiet", "orbit", "maple", "signal", "harbor", "copper"][(i * 7 + seed * 3) % 9]).join(" ");
@@ -64,8 +55,14 @@ after(async () => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * An engine on the tiny model; with a prompt cache, one that restores whenever a state gives enough tokens: on the
+ * tiny model a restore costs about a third of recomputing, close enough for a loaded machine's noise in the
+ * estimates to decide (RestoreCost's own choice is tested in test/unit/promptCacheIndex.test.ts).
+ */
 async function load(options: Partial<EngineOptions> = {}): Promise<Engine> {
-  const engine = await Engine.load({ modelPath: tinyModelPath(), parallel: 2, threads: 1, contextSize: 1024, ...options });
+  const promptCache = options.promptCache && { restoreMargin: 1000, ...options.promptCache };
+  const engine = await Engine.load({ modelPath: tinyModelPath(), parallel: 2, threads: 1, contextSize: 1024, ...options, ...(promptCache ? { promptCache } : {}) });
   engines.push(engine);
   return engine;
 }

@@ -49,7 +49,7 @@ export interface EngineOptions {
    * The prompt cache: states of reused slots kept in host memory (`ramBytes`) and, past that, in `dir`, where they
    * survive restarts (bound: `diskBytes`); `warn` hears of the files it ignored. Off unless `ramBytes` > 0 or `dir`.
    */
-  promptCache?: { ramBytes: number; dir?: string; diskBytes?: number; warn?: (message: string) => void };
+  promptCache?: { ramBytes: number; dir?: string; diskBytes?: number; restoreMargin?: number; warn?: (message: string) => void };
   /** Prompt tokens evaluated per decode step, at most (default: DEFAULT_PREFILL_CHUNK for the backend in use). */
   prefillChunk?: number;
   /** Called with the loaded fraction (0..1) while the weights load. */
@@ -158,6 +158,7 @@ export class Engine {
                   gpu: String(llama.gpu),
                   llamaCpp: `${llama.llamaCppRelease.repo}@${llama.llamaCppRelease.release}`,
                 }),
+                ...(cacheOptions.restoreMargin !== undefined ? { restoreMargin: cacheOptions.restoreMargin } : {}),
                 warn: cacheOptions.warn ?? (() => undefined),
               },
               { sequence: sequences[0]!, tokens: probeTokens(model, PROBE_TOKENS) },

@@ -23,6 +23,11 @@ export interface PromptCacheOptions {
    * it gives a prompt at least this many tokens more than the slots do.
    */
   minTokens: number;
+  /**
+   * The share of a recomputation's estimated time a restore may take (RestoreCost's default when absent). Tests of
+   * the cache's mechanics raise it, so that a loaded machine's noise in the estimates cannot decide them.
+   */
+  restoreMargin?: number;
   /** Told of files it ignored (another model's state, a truncated or corrupt file) and of failed writes. */
   warn: (message: string) => void;
 }
@@ -104,7 +109,7 @@ export class PromptCache {
     const removeStaging = (): void => rmSync(staging, { recursive: true, force: true });
     process.once("exit", removeStaging);
     const folder = options.dir === undefined ? undefined : join(options.dir, options.fingerprint.slice(0, 16));
-    const cost = await measureRestoreCost(probe.sequence, probe.tokens, staging);
+    const cost = await measureRestoreCost(probe.sequence, probe.tokens, staging, options.restoreMargin);
     const cache = new PromptCache(options, folder, staging, removeStaging, cost);
     if (folder !== undefined) {
       try {

@@ -12,7 +12,7 @@ const LOADS = 3;
  * gives the part per byte. It leaves the sequence empty. Prefill of so short a prompt is slower per token than a
  * full chunk, which errs towards restoring; the real steps and restores correct the estimates as the server runs.
  */
-export async function measureRestoreCost(sequence: LlamaContextSequence, tokens: readonly number[], staging: string): Promise<RestoreCost> {
+export async function measureRestoreCost(sequence: LlamaContextSequence, tokens: readonly number[], staging: string, margin?: number): Promise<RestoreCost> {
   const file = join(staging, "probe.state");
   const fastestLoad = async (): Promise<{ ms: number; bytes: number }> => {
     const { fileSize } = await sequence.saveStateToFile(file);
@@ -32,7 +32,7 @@ export async function measureRestoreCost(sequence: LlamaContextSequence, tokens:
     await sequence.eraseContextTokenRanges([{ start: 1, end: sequence.nextTokenIndex }]);
     const one = await fastestLoad();
     const perByte = Math.max(0, full.ms - one.ms) / Math.max(1, full.bytes - one.bytes);
-    return new RestoreCost(prefillMs / tokens.length, one.ms, perByte);
+    return new RestoreCost(prefillMs / tokens.length, one.ms, perByte, margin);
   } finally {
     await rm(file, { force: true });
     await sequence.clearHistory();
