@@ -242,7 +242,8 @@ describe("four slots, many clients", () => {
       (await metrics.text())
         .split("\n")
         .filter((line) => line !== "" && !line.startsWith("#"))
-        .map((line) => [line.split(" ")[0]!, Number(line.split(" ")[1])] as const),
+        // one model served: its series, by name without the model label
+        .map((line) => [line.split(" ")[0]!.replace(/\{model="[^"]*"\}$/, ""), Number(line.split(" ")[1])] as const),
     );
     const generated = results.reduce((sum, r) => sum + (r.usage?.completion_tokens ?? 0), 0);
     assert.ok(values.get("hermes_requests_total")! >= 100);

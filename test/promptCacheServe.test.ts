@@ -60,9 +60,9 @@ test("hermes serve --cache-dir: states kept at the drain are found after a resta
     assert.ok(cached > 100, `cached_tokens ${cached} of ${returning.usage?.prompt_tokens}`);
 
     const metrics = await (await fetch(`${second.url}/metrics`)).text();
-    assert.match(metrics, /^hermes_prompt_cache_hits_total\{tier="disk"\} 1$/m);
-    assert.match(metrics, /^hermes_prompt_tokens_restored_total (\d+)$/m);
-    assert.equal(Number(/^hermes_prompt_tokens_restored_total (\d+)$/m.exec(metrics)![1]), cached);
+    assert.match(metrics, /^hermes_prompt_cache_hits_total\{model="[^"]+",tier="disk"\} 1$/m);
+    assert.match(metrics, /^hermes_prompt_tokens_restored_total\{model="[^"]+"\} (\d+)$/m);
+    assert.equal(Number(/^hermes_prompt_tokens_restored_total\{model="[^"]+"\} (\d+)$/m.exec(metrics)![1]), cached);
     const health = (await (await fetch(`${second.url}/health`)).json()) as { promptCache: { hits: { disk: number }; disk: { entries: number } } };
     assert.equal(health.promptCache.hits.disk, 1);
     assert.ok(health.promptCache.disk.entries >= 1);

@@ -127,9 +127,9 @@ test("SIGTERM under load: /health says draining, new requests get 503, running s
   assert.equal(result.exitCode, 0);
 });
 
-test("a whole run records the server's RSS after each scenario, on the one process it started", async () => {
+test("a whole run records the server's RSS after each scenario, on the one process it started, and the model swaps' on theirs", async () => {
   const report = await runStress(
-    { fuzz: 5, clients: 4, cuts: 3, rounds: 1, seed: 1, ...settings, model },
+    { fuzz: 5, clients: 4, cuts: 3, rounds: 1, swaps: 2, seed: 1, ...settings, model },
     { date: "2026-01-01T00:00:00.000Z", commit: "test", command: "test", machine: { cpu: "test", cores: 1, memoryGiB: 1, node: process.versions.node } },
   );
   assert.deepEqual(report.errors, []);
@@ -138,4 +138,8 @@ test("a whole run records the server's RSS after each scenario, on the one proce
     ["fuzz", "overload", "cuts", "slow clients"].map((scenario) => ({ scenario, pid: report.memory.pidBefore, restarted: false })),
   );
   for (const sample of report.memory.afterScenarios) assert.ok(sample.rssKiB !== undefined && sample.rssKiB > 0, JSON.stringify(sample));
+  // two cycles: four loads through /models/load, each followed by a request to the model loaded
+  assert.equal(report.swaps?.failures, 0);
+  assert.equal(report.swaps?.loadMs.length, 4);
+  assert.equal(report.swaps?.rssKiB.length, 2);
 });

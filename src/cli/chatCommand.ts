@@ -7,7 +7,7 @@ import { ChatCompletionService } from "../serving/ChatCompletionService.js";
 import { chatFormats, type ChatFormat } from "../templates/ChatTemplate.js";
 import { demoModel } from "./demoModel.js";
 import { describeThreads } from "./describeThreads.js";
-import { loadServedModel } from "./loadServedModel.js";
+import { ModelFleet } from "../serving/ModelFleet.js";
 import { ProgressBar } from "./ProgressBar.js";
 import { numberFlag } from "./numberFlag.js";
 import { threadsFlags, threadsUsage } from "./threadsFlags.js";
@@ -64,16 +64,17 @@ export async function chatCommand(args: string[]): Promise<number> {
   if (!existsSync(modelPath)) throw new Error(`model file not found: ${modelPath}`);
 
   const progress = new ProgressBar(`loading ${modelPath}`);
-  const model = await loadServedModel({
+  const fleet = await ModelFleet.open({ models: [{
     modelPath,
     parallel: 1,
     ...(contextSize !== undefined ? { contextSize } : {}),
     ...threads,
     onLoadProgress: (fraction) => progress.update(fraction),
     ...(chatFormat !== undefined ? { chatFormat: chatFormat as ChatFormat } : {}),
-  });
+  }] });
+  const model = fleet.models[0]!.served!;
   progress.done(`${model.id}: ${model.template.format} format, ${model.engine.info.contextSize} tokens of context, ${describeThreads(model.engine.info.threads, 1)}; /reset, /exit`);
-  const chat = new ChatCompletionService(model, new Moderator("off", []));
+  const chat = new ChatCompletionService(fleet, new Moderator("off", []));
   const messages: Array<{ role: "system" | "user" | "assistant"; content: string }> = values.system ? [{ role: "system", content: values.system }] : [];
   const interactive = process.stdin.isTTY === true;
   const lines = createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined, terminal: interactive });
@@ -101,7 +102,7 @@ export async function chatCommand(args: string[]): Promise<number> {
     }
   } finally {
     lines.close();
-    await model.engine.dispose();
+    await fleet.dispose();
   }
   return 0;
 }

@@ -17,14 +17,18 @@ import { threadsFlags, threadsUsage } from "./threadsFlags.js";
 export const serveUsage = `hermes serve --model FILE.gguf [options]
 hermes serve --demo [options]
 
-  --model FILE        GGUF model to serve
+  --model FILE        GGUF model to serve; may be repeated: the first is loaded at start, the others when a request
+                      names them
+  --models-max K      models loaded at once, at most; loading another unloads the least recently used idle one
+                      (default: as many as fit in the available memory)
+  --idle-unload S     unload a model no request has used for S seconds (default 0: never)
   --demo              serve a freshly generated tiny model (random weights: its text is noise)
   --host HOST         address to listen on (default 127.0.0.1)
   --port N            port (default 8080; 0 = any free port)
   --parallel N        requests decoded together (default 2)
   --ctx-size N        tokens per request, prompt + completion (default: the model's training context)
 ${threadsUsage("(--demo: 1, the demo model's batches are too small to share)")}
-  --model-alias NAME  the model id clients use (default: the GGUF's name)
+  --model-alias NAME  the model id clients use (default: the GGUF's name); repeated, the Nth names the Nth --model
   --chat-format F     ${chatFormats.join(" | ")} (default: the GGUF's template, else alpaca)
   --max-queue N       requests that may wait for a slot; more get 503 at once (default 64 x parallel)
   --queue-timeout S   seconds a request may wait for a slot before a 503 (default 300; 0 = no limit)
@@ -70,7 +74,9 @@ export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
-      model: { type: "string", short: "m" },
+      model: { type: "string", short: "m", multiple: true },
+      "models-max": { type: "string" },
+      "idle-unload": { type: "string", default: "0" },
       demo: { type: "boolean", default: false },
       host: { type: "string", default: "127.0.0.1" },
       port: { type: "string", default: "8080" },
@@ -78,7 +84,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       "ctx-size": { type: "string" },
       threads: { type: "string" },
       "threads-batch": { type: "string" },
-      "model-alias": { type: "string" },
+      "model-alias": { type: "string", multiple: true },
       "chat-format": { type: "string" },
       "api-key": { type: "string", multiple: true },
       "api-keys": { type: "string" },
@@ -114,8 +120,12 @@ export async function serveCommand(args: string[]): Promise<number> {
     throw new Error(`--chat-format must be one of ${chatFormats.join(", ")}`);
   }
   if (values.demo === (values.model !== undefined)) throw new Error(`give either --model FILE or --demo\n\n${serveUsage}`);
-  const modelPath = values.model ?? demoModel();
-  if (!existsSync(modelPath)) throw new Error(`model file not found: ${modelPath}`);
+  const modelPaths = values.model ?? [demoModel()];
+  for (const path of modelPaths) if (!existsSync(path)) throw new Error(`model file not found: ${path}`);
+  const aliases = values["model-alias"] ?? [];
+  if (aliases.length > modelPaths.length) throw new Error(`${aliases.length} --model-alias for ${modelPaths.length} --model`);
+  const modelsMax = numberFlag(values["models-max"], "--models-max", "positive");
+  const idleUnload = numberFlag(values["idle-unload"], "--idle-unload", "seconds");
   const port = numberFlag(values.port, "--port", "non-negative");
   const parallel = numberFlag(values.parallel, "--parallel", "positive");
   const contextSize = numberFlag(values["ctx-size"], "--ctx-size", "positive");
@@ -190,10 +200,10 @@ export async function serveCommand(args: string[]): Promise<number> {
 
   // llama.cpp's bindings load only once every flag has been checked: a mistake is reported at once
   const { startHermes } = await import("./startHermes.js");
-  const progress = new ProgressBar(`loading ${modelPath}`);
+  const progress = new ProgressBar(`loading ${modelPaths[0]}`);
   const apiKeys = keyEntries.length > 0 ? new ApiKeyRegistry(keyEntries) : undefined;
   const hermes = await startHermes({
-    model: {
+    models: modelPaths.map((modelPath, index) => ({
       modelPath,
       parallel,
       ...(contextSize !== undefined ? { contextSize } : {}),
@@ -202,10 +212,16 @@ export async function serveCommand(args: string[]): Promise<number> {
       ...(prefillChunk !== undefined ? { prefillChunk } : {}),
       kvCache,
       promptCache,
-      onLoadProgress: (fraction) => progress.update(fraction),
+      // the first loads before the server listens, with a progress bar; the others load while it serves
+      ...(index === 0 ? { onLoadProgress: (fraction: number) => progress.update(fraction) } : {}),
       ...(chatFormat !== undefined ? { chatFormat: chatFormat as ChatFormat } : {}),
-      ...(values["model-alias"] !== undefined ? { alias: values["model-alias"] } : {}),
+      ...(aliases[index] !== undefined ? { alias: aliases[index] } : {}),
       ...(values.demo ? { extraIds: [DEMO_HOSTED_ID] } : {}),
+    })),
+    fleet: {
+      ...(modelsMax !== undefined ? { maxLoaded: modelsMax } : {}),
+      idleUnloadMs: idleUnload * 1000,
+      log: (message) => console.error(message),
     },
     ...(embeddingPath !== undefined ? { embeddingModelPath: embeddingPath } : {}),
     moderation: { mode: moderationMode, ...(moderationPath !== undefined ? { modelPath: moderationPath } : {}) },
@@ -237,6 +253,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   const mib = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MiB`;
   progress.done(
     `hermes-serve ready at ${hermes.url}/v1 (also /v3/openai, /openai/v1): model "${ids[0]}", ` +
+      (hermes.models.models.length > 1 ? `loaded at start of ${hermes.models.models.length} (${hermes.models.models.slice(1).map((m) => `"${m.id}"`).join(", ")} load when asked for), ` : "") +
       `${template.format} format, ${parallel} slot${parallel === 1 ? "" : "s"} x ${engine.info.contextSize} tokens, ` +
       `KV cache ${(kv.bytesPerSlot / 2 ** 20).toFixed(1)} MiB per slot (K ${kv.keyType}, V ${kv.valueType}, flash attention ${kv.flashAttention}), ` +
       describeThreads(engine.info.threads, parallel) +

@@ -6,23 +6,32 @@ import { profanityCheck } from "../moderation/profanityCheck.js";
 import { gracefulShutdown } from "../server/gracefulShutdown.js";
 import { startServer, type ServerOptions } from "../server/startServer.js";
 import { EmbeddingModel } from "../serving/EmbeddingModel.js";
+import type { ServedModelOptions } from "../serving/loadServedModel.js";
+import { ModelFleet, type ModelFleetOptions } from "../serving/ModelFleet.js";
 import type { ServedModel } from "../serving/ServedModel.js";
-import { loadServedModel, type ServedModelOptions } from "./loadServedModel.js";
 
 export interface HermesOptions {
-  /** The served GGUF and how it runs (`--model`, `--parallel`, `--ctx-size`, `--threads`, the queue, ...). */
-  model: ServedModelOptions;
+  /**
+   * The served GGUFs and how each runs (`--model`, `--parallel`, `--ctx-size`, `--threads`, the queue, ...): the
+   * first is loaded at start, the others when a request names them.
+   */
+  models: ServedModelOptions[];
+  /** How many may be loaded at once (`--models-max`), when an idle one is unloaded (`--idle-unload`), the memory seam. */
+  fleet?: Omit<ModelFleetOptions, "models">;
   /** A GGUF served for embeddings only (`--embedding-model`). */
   embeddingModelPath?: string;
   /** `--moderation` (default report) and `--moderation-model`. */
   moderation?: { mode: ModerationMode; modelPath?: string };
   /** Where the server listens and what its HTTP edge does (keys, CORS, TLS, access log, request timeout). */
-  server: Omit<ServerOptions, "model" | "moderator" | "embeddingModel" | "isDraining">;
+  server: Omit<ServerOptions, "models" | "moderator" | "embeddingModel" | "isDraining">;
 }
 
 /** A running `hermes serve`: its models loaded, its server listening. */
 export interface Hermes {
   url: string;
+  /** The models served. */
+  models: ModelFleet;
+  /** The first of them, as loaded at start (it may be unloaded later, to make room or when idle). */
   model: ServedModel;
   /**
    * The graceful shutdown: new requests get 503, the running ones have `graceMs` to finish before they are ended,
@@ -43,7 +52,7 @@ const GUARD_CONTEXT = 4096;
 
 /**
  * Loads the models and starts the server on them, wired as `hermes serve` runs it (and as the tests serve): the
- * served model, an embedding model, the moderation checks with the moderation model, the HTTP edge.
+ * served models (the first loaded now), an embedding model, the moderation checks with the moderation model, the HTTP edge.
  */
 export async function startHermes(options: HermesOptions): Promise<Hermes> {
   const owned: Array<{ dispose(): Promise<void> }> = [];
@@ -51,8 +60,9 @@ export async function startHermes(options: HermesOptions): Promise<Hermes> {
     for (const resource of owned) await resource.dispose();
   };
   try {
-    const model = await loadServedModel(options.model);
-    owned.push(model.engine);
+    const fleet = await ModelFleet.open({ ...options.fleet, models: options.models });
+    owned.push(fleet);
+    const model = fleet.models[0]!.served!;
     // the other models run with the served model's thread counts (measured once, with --threads auto): an
     // embedding model evaluates prompt-like chunks, the moderation model a prompt and then a few tokens
     const threads = model.engine.info.threads;
@@ -65,19 +75,20 @@ export async function startHermes(options: HermesOptions): Promise<Hermes> {
     if (guard) owned.push(guard);
     const moderator = new Moderator(options.moderation?.mode ?? "report", [profanityCheck, jailbreakCheck, ...(guard ? [new GuardClassifier(guard)] : [])]);
     let draining = false;
-    const server = await startServer({ ...options.server, model, moderator, embeddingModel, isDraining: () => draining });
+    const server = await startServer({ ...options.server, models: fleet, moderator, embeddingModel, isDraining: () => draining });
     let closing: Promise<void> | undefined;
     const close = (graceMs: number): Promise<void> => (closing ??= server.close(graceMs));
     return {
       url: server.url,
+      models: fleet,
       model,
       shutdown: (graceMs) =>
         gracefulShutdown(
           {
             stopAdmitting: () => void (draining = true),
-            drain: () => model.engine.drain(),
+            drain: () => fleet.drain(),
             // ends what still runs with 503 (an error event in a started stream)
-            abortRunning: () => model.engine.close(),
+            abortRunning: () => fleet.close(),
             closeConnections: () => close(FLUSH_MS),
           },
           graceMs,

@@ -68,10 +68,21 @@ export class AuthenticationError extends ApiError {
   }
 }
 
-/** 404: unknown model. */
+/** 404: unknown model; `known`: the ids the server does serve, listed in the message. */
 export class ModelNotFoundError extends ApiError {
-  constructor(model: string) {
-    super(404, `The model '${model}' does not exist.`, "invalid_request_error", "model_not_found", "model");
+  constructor(model: string, known: readonly string[] = []) {
+    const listed = known.length > 0 ? ` This server serves: ${known.join(", ")}.` : "";
+    super(404, `The model '${model}' does not exist.${listed}`, "invalid_request_error", "model_not_found", "model");
+  }
+}
+
+/**
+ * 503: the model is served but cannot be loaded now: it would not fit in the memory left, the other models are all
+ * busy and cannot make room, or its load failed. The message names the model and the reason.
+ */
+export class ModelUnavailableError extends ApiError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super(503, message, "server_error", "model_unavailable", "model", { "Retry-After": String(retryAfterSeconds) });
   }
 }
 

@@ -6,6 +6,8 @@ import { SCHEMA_LIMITS } from "../grammar/schemaLimits.js";
  * past one is a 400 naming the parameter.
  */
 export const LIMITS = {
+  /** The model named to `/models/load` and `/models/unload`. */
+  modelNameChars: 256,
   /** Nesting of the JSON body (arrays and objects): everything that walks it recursively stays far from the stack's end. */
   bodyDepth: 64,
   /** `n` (OpenAI's maximum). */

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { LIMITS } from "./limits.js";
 
 /**
- * llama-server's tokenizer endpoints. `model` is optional (there is one model); when given it must name it.
+ * llama-server's tokenizer endpoints. `model` is optional (default: the first model served); when given it must name one.
  * `content` longer than the context could hold is refused by the service (`assertTextCanFit`).
  */
 export const tokenizeRequestSchema = z

@@ -9,7 +9,7 @@ import {
   RouteNotFoundError,
   ServerShuttingDownError,
 } from "../errors/ApiError.js";
-import type { ModelList } from "../protocol/models.js";
+import { modelActionRequestSchema, type ModelList } from "../protocol/models.js";
 import { LIMITS } from "../protocol/limits.js";
 import { paramPath, parseRequest } from "../protocol/parseRequest.js";
 import { tooDeep } from "../protocol/tooDeep.js";
@@ -22,8 +22,10 @@ import type { Moderator } from "../moderation/Moderator.js";
 import type { EmbeddingModel } from "../serving/EmbeddingModel.js";
 import { EmbeddingService } from "../serving/EmbeddingService.js";
 import type { GenerationObserver } from "../serving/GenerationObserver.js";
-import type { ServedModel } from "../serving/ServedModel.js";
+import type { FleetModel } from "../serving/FleetModel.js";
+import type { ModelFleet } from "../serving/ModelFleet.js";
 import { TokenizerService } from "../serving/TokenizerService.js";
+import { withApiErrors } from "../serving/withApiErrors.js";
 import { AccessRecord } from "./AccessRecord.js";
 import type { ApiKeyRegistry } from "./ApiKeyRegistry.js";
 import type { KeyLimiter } from "./KeyLimiter.js";
@@ -37,7 +39,8 @@ import { toApiError } from "./toApiError.js";
 export const API_PREFIXES = ["/v1", "/v3/openai", "/openai/v1"] as const;
 
 export interface AppOptions {
-  model: ServedModel;
+  /** The models served, loaded on demand. */
+  models: ModelFleet;
   /** The moderation step of the completions. */
   moderator: Moderator;
   /** A model loaded for embeddings only; without it, embeddings come from `model`. */
@@ -79,10 +82,11 @@ const EXPOSED_HEADERS = [
  */
 export function createApp(options: AppOptions): Hono<Env> {
   const app = new Hono<Env>();
-  const chat = new ChatCompletionService(options.model, options.moderator);
-  const completions = new CompletionService(options.model, options.moderator);
-  const tokenizer = new TokenizerService(options.model);
-  const embeddings = new EmbeddingService(options.model, options.embeddingModel);
+  const fleet = options.models;
+  const chat = new ChatCompletionService(fleet, options.moderator);
+  const completions = new CompletionService(fleet, options.moderator);
+  const tokenizer = new TokenizerService(fleet);
+  const embeddings = new EmbeddingService(fleet, options.embeddingModel);
   const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
   const separate = options.embeddingModel;
   const draining = options.isDraining ?? (() => false);
@@ -117,16 +121,31 @@ export function createApp(options: AppOptions): Hono<Env> {
     throw new RouteNotFoundError(c.req.method, c.req.path);
   });
 
-  // a load balancer stops routing here as soon as the server drains
-  app.get("/health", (c) => c.json({ status: draining() ? "draining" : "ok", ...options.model.engine.stats(), kvCache: options.model.engine.info.kvCache, threads: options.model.engine.info.threads }, draining() ? 503 : 200));
-  app.get("/metrics", (c) =>
-    c.text(prometheusMetrics(options.model.engine.stats(), options.apiKeys?.all() ?? []), 200, { "Content-Type": "text/plain; version=0.0.4" }),
-  );
+  // a load balancer stops routing here as soon as the server drains; the first model's figures at the top, as when
+  // one model was all a server served, and every model's state in `models`
+  app.get("/health", (c) => {
+    const first = fleet.models[0]!.served?.engine;
+    const models = fleet.models.map(modelHealth);
+    const top = first ? { ...first.stats(), kvCache: first.info.kvCache, threads: first.info.threads } : {};
+    return c.json({ status: draining() ? "draining" : "ok", ...top, models }, draining() ? 503 : 200);
+  });
+  app.get("/metrics", (c) => c.text(prometheusMetrics(fleet.models, options.apiKeys?.all() ?? []), 200, { "Content-Type": "text/plain; version=0.0.4" }));
+
+  // llama-server's router routes, for operators: load a model ahead of its requests, or free its memory
+  for (const path of ["/models/load", "/models/unload"]) app.use(path, ...guards);
+  app.post("/models/load", async (c) => {
+    const { model } = parseRequest(modelActionRequestSchema, await jsonBody(c));
+    return c.json({ success: true, model: (await withApiErrors(fleet.load(model))).card() });
+  });
+  app.post("/models/unload", async (c) => {
+    const { model } = parseRequest(modelActionRequestSchema, await jsonBody(c));
+    return c.json({ success: true, model: (await withApiErrors(fleet.unload(model))).card() });
+  });
 
   // llama-server's tokenizer routes, at the root as there
   for (const path of ["/tokenize", "/detokenize"]) app.use(path, ...guards);
-  app.post("/tokenize", async (c) => c.json(tokenizer.tokenize(parseRequest(tokenizeRequestSchema, await jsonBody(c)))));
-  app.post("/detokenize", async (c) => c.json(tokenizer.detokenize(parseRequest(detokenizeRequestSchema, await jsonBody(c)))));
+  app.post("/tokenize", async (c) => c.json(await tokenizer.tokenize(parseRequest(tokenizeRequestSchema, await jsonBody(c)))));
+  app.post("/detokenize", async (c) => c.json(await tokenizer.detokenize(parseRequest(detokenizeRequestSchema, await jsonBody(c)))));
 
   for (const prefix of API_PREFIXES) {
     const api = new Hono<Env>();
@@ -153,19 +172,32 @@ export function createApp(options: AppOptions): Hono<Env> {
       return withDeadline(c.req.raw.signal, options.requestTimeoutMs ?? 0, async (signal) => ({ json: await embeddings.create(request, signal, observer) }));
     });
     api.get("/models", (c) => {
-      const list: ModelList = { object: "list", data: [options.model.card(), ...(separate ? [separate.card()] : [])] };
+      const list: ModelList = { object: "list", data: [...fleet.models.map((model) => model.card()), ...(separate ? [separate.card()] : [])] };
       return c.json(list);
     });
     api.get("/models/:id{.+}", (c) => {
       const id = c.req.param("id");
       // a name of the embedding model is its own, as in EmbeddingService
-      const model = separate?.answersTo(id) ? separate : options.model;
-      model.resolve(id);
-      return c.json(model.card(id));
+      return c.json(separate?.answersTo(id) ? separate.card(id) : fleet.find(id).card(id));
     });
     app.route(prefix, api);
   }
   return app;
+}
+
+/** A model's entry in `/health`: its state (with the load's progress, or why the last one failed) and figures. */
+function modelHealth(model: FleetModel): Record<string, unknown> {
+  const engine = model.served?.engine;
+  return {
+    id: model.id,
+    status: model.status,
+    ...(model.status === "loading" ? { progress: model.progress } : {}),
+    ...(model.lastError !== undefined ? { lastError: model.lastError } : {}),
+    contextSize: model.outline.contextSize,
+    memoryBytes: model.outline.memoryBytes,
+    ...model.counters,
+    ...(engine ? { slots: engine.stats().slots, queued: engine.stats().queued } : {}),
+  };
 }
 
 /**

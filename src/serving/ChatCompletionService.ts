@@ -22,6 +22,7 @@ import { completionBudget } from "./completionBudget.js";
 import { compileGeneration } from "./compileGeneration.js";
 import { GenerationSurface } from "./GenerationSurface.js";
 import type { GenerationObserver } from "./GenerationObserver.js";
+import type { ServedModel } from "./ServedModel.js";
 import type { ChoiceResult } from "./pipelineTypes.js";
 
 export type ChatResult =
@@ -35,12 +36,11 @@ export type ChatResult =
  * rendered as the whole response or its chunks (`chatChunks`).
  */
 export class ChatCompletionService extends GenerationSurface<ChatCompletionRequest, ChatResult> {
-  protected async run(request: ChatCompletionRequest, signal?: AbortSignal, observer?: GenerationObserver): Promise<ChatResult> {
-    this.model.resolve(request.model);
-    const engine = this.model.engine;
+  protected async run(model: ServedModel, request: ChatCompletionRequest, signal?: AbortSignal, observer?: GenerationObserver): Promise<ChatResult> {
+    const engine = model.engine;
     const params = toChatParams(request, engine.info.vocabularySize);
     const { sampling, structured } = compileGeneration(params);
-    const template = this.model.template;
+    const template = model.template;
     // a template that renders tools itself gets them, and the calls and results, as they came; any other reads them
     // in our own format, written into its three roles
     const usesTools = params.tools.length > 0 || params.messages.some((m) => m.role === "tool" || m.toolCalls !== undefined);
@@ -68,7 +68,7 @@ export class ChatCompletionService extends GenerationSurface<ChatCompletionReque
       ...(params.logprobs !== undefined ? { logprobs: params.logprobs } : {}),
       ...(structured ? { structured } : {}),
     };
-    const pipeline = await this.pipeline({
+    const pipeline = await this.pipeline(model, {
       prompts: [{ request: generation, moderated: promptText, param: "messages" }],
       perPrompt: params.n,
       toolCalls: params.toolNames ? { names: params.toolNames, single: params.singleCall } : undefined,

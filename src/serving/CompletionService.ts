@@ -18,6 +18,7 @@ import { completionBudget } from "./completionBudget.js";
 import { completionChunks } from "./completionChunks.js";
 import { GenerationSurface } from "./GenerationSurface.js";
 import type { GenerationObserver } from "./GenerationObserver.js";
+import type { ServedModel } from "./ServedModel.js";
 
 export type CompletionResult =
   | { stream: false; response: TextCompletion }
@@ -31,9 +32,8 @@ type Choice = TextCompletion["choices"][number];
  * generated. With `echo` a choice's text (and, with `logprobs`, its token list) starts with its prompt.
  */
 export class CompletionService extends GenerationSurface<CompletionRequest, CompletionResult> {
-  protected async run(request: CompletionRequest, signal?: AbortSignal, observer?: GenerationObserver): Promise<CompletionResult> {
-    this.model.resolve(request.model);
-    const engine = this.model.engine;
+  protected async run(model: ServedModel, request: CompletionRequest, signal?: AbortSignal, observer?: GenerationObserver): Promise<CompletionResult> {
+    const engine = model.engine;
     const params = toCompletionParams(request, engine.info.vocabularySize);
     const { sampling } = compileGeneration(params);
     const prompts: Array<{ promptTokens: number[]; maxTokens: number; text: string; echo: string }> = [];
@@ -50,7 +50,7 @@ export class CompletionService extends GenerationSurface<CompletionRequest, Comp
     // with best_of, more completions run than are returned; each prompt's candidates are ranked by their logprobs
     const perPrompt = params.bestOf;
     const generationLogprobs = params.logprobs ?? (perPrompt > n ? 0 : undefined);
-    const pipeline = await this.pipeline({
+    const pipeline = await this.pipeline(model, {
       prompts: prompts.map((prompt, index) => ({
         request: {
           promptTokens: prompt.promptTokens,

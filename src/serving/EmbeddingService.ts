@@ -4,26 +4,31 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import type { EmbeddingRequest, EmbeddingResponse } from "../protocol/embeddings.js";
 import type { EmbeddingModel } from "./EmbeddingModel.js";
 import type { GenerationObserver } from "./GenerationObserver.js";
+import type { ModelFleet } from "./ModelFleet.js";
 import type { ServedModel } from "./ServedModel.js";
 import { withApiErrors } from "./withApiErrors.js";
 
 /**
- * Embeddings, independent of HTTP: from the model a request names, the separate embedding model or the served one.
+ * Embeddings, independent of HTTP: from the model a request names, the separate embedding model or a served one.
  * Every input is checked (vocabulary, length) before any is computed; the vectors have length 1.
  */
 export class EmbeddingService {
   constructor(
-    private readonly served: ServedModel,
+    private readonly models: ModelFleet,
     private readonly separate?: EmbeddingModel,
   ) {}
 
-  /** `signal` (the client's, joined with the request deadline) cancels the request wherever it is. */
+  /**
+   * `signal` (the client's, joined with the request deadline) cancels the request wherever it is. The separate
+   * embedding model's inputs are computed between the decode steps of the first served model (loaded for them).
+   */
   create(request: EmbeddingRequest, signal?: AbortSignal, observer?: GenerationObserver): Promise<EmbeddingResponse> {
-    return withApiErrors(this.run(request, signal, observer));
+    const separate = this.separate?.answersTo(request.model) ? this.separate : undefined;
+    const name = separate ? this.models.models[0]!.id : request.model;
+    return withApiErrors(this.models.using(name, signal, async (served) => this.run(served, separate ? separate.embedder : await served.engine.embedder(), request, signal, observer)));
   }
 
-  private async run(request: EmbeddingRequest, signal?: AbortSignal, observer?: GenerationObserver): Promise<EmbeddingResponse> {
-    const embedder = await this.embedderFor(request.model);
+  private async run(served: ServedModel, embedder: Embedder, request: EmbeddingRequest, signal?: AbortSignal, observer?: GenerationObserver): Promise<EmbeddingResponse> {
     const { dimensions, contextSize } = embedder.info;
     if (request.dimensions != null && request.dimensions !== dimensions) {
       throw new InvalidRequestError(`This model's embeddings have ${dimensions} dimensions; 'dimensions' cannot change that.`, "dimensions", "invalid_value");
@@ -47,7 +52,7 @@ export class EmbeddingService {
     let result: { vectors: number[][]; queueMs: number } | undefined;
     try {
       // computed between the served engine's decode steps, whichever model they are of: one thread runs them all
-      result = await this.served.engine.embed(embedder, inputs.map(({ tokens }) => tokens), signal);
+      result = await served.engine.embed(embedder, inputs.map(({ tokens }) => tokens), signal);
     } finally {
       // the inputs are computed together: one that fails or is cancelled part way is charged whole
       observer?.settle({
@@ -63,12 +68,6 @@ export class EmbeddingService {
       embedding: request.encoding_format === "base64" ? base64(vector) : vector,
     }));
     return { object: "list", data, model: request.model, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } };
-  }
-
-  private async embedderFor(name: string): Promise<Embedder> {
-    if (this.separate?.answersTo(name)) return this.separate.embedder;
-    this.served.resolve(name);
-    return this.served.engine.embedder();
   }
 }
 

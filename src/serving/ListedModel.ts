@@ -1,9 +1,8 @@
-import { ModelNotFoundError } from "../errors/ApiError.js";
 import type { ModelCard } from "../protocol/models.js";
 
 /**
  * What every model the server lists has in common, the served one and an embedding-only one: the names requests
- * may use for it (in any case), the 404 for any other name, and its `/models` card.
+ * may use for it (in any case) and its `/models` card.
  */
 export abstract class ListedModel {
   private readonly names: Set<string>;
@@ -23,11 +22,6 @@ export abstract class ListedModel {
 
   answersTo(name: string): boolean {
     return this.names.has(name.toLowerCase());
-  }
-
-  /** Throws 404 unless `name` is one of this model's names. */
-  resolve(name: string): void {
-    if (!this.answersTo(name)) throw new ModelNotFoundError(name);
   }
 
   /** The card under `id` (the name the client asked for, or the listed id). */

@@ -9,8 +9,10 @@ export class ServedModel extends ListedModel {
     readonly engine: Engine,
     readonly template: ChatTemplate,
     ids: readonly [string, ...string[]],
+    /** When the server began serving it (Unix seconds); default now. */
+    created = Math.floor(Date.now() / 1000),
   ) {
-    super(ids, Math.floor(Date.now() / 1000));
+    super(ids, created);
   }
 
   protected details(): Pick<ModelCard, "context_size" | "title" | "description"> {

@@ -1,15 +1,26 @@
 import { InvalidRequestError } from "../errors/ApiError.js";
 import { assertTextCanFit } from "../protocol/assertTextCanFit.js";
 import type { DetokenizeRequest, DetokenizeResponse, TokenizeRequest, TokenizeResponse } from "../protocol/tokenizer.js";
+import type { ModelFleet } from "./ModelFleet.js";
 import type { ServedModel } from "./ServedModel.js";
 
-/** The model's tokenizer as llama-server exposes it: text to token ids (with pieces) and back. */
+/**
+ * A model's tokenizer as llama-server exposes it: text to token ids (with pieces) and back. A request names its
+ * model, or gets the first one served.
+ */
 export class TokenizerService {
-  constructor(private readonly model: ServedModel) {}
+  constructor(private readonly models: ModelFleet) {}
 
-  tokenize(request: TokenizeRequest): TokenizeResponse {
-    if (request.model !== undefined) this.model.resolve(request.model);
-    const engine = this.model.engine;
+  tokenize(request: TokenizeRequest): Promise<TokenizeResponse> {
+    return this.models.using(request.model ?? this.models.models[0]!.id, undefined, async (model) => this.tokenizeWith(model, request));
+  }
+
+  detokenize(request: DetokenizeRequest): Promise<DetokenizeResponse> {
+    return this.models.using(request.model ?? this.models.models[0]!.id, undefined, async (model) => this.detokenizeWith(model, request));
+  }
+
+  private tokenizeWith(model: ServedModel, request: TokenizeRequest): TokenizeResponse {
+    const engine = model.engine;
     const parseSpecial = request.parse_special ?? true;
     // what could not be a prompt is not tokenized: past that size, tokenizing would stall the other requests
     assertTextCanFit(request.content, engine.info.contextSize, engine.info.longestTokenChars, "content");
@@ -24,9 +35,8 @@ export class TokenizerService {
   }
 
   /** Special tokens come out as their text (`<s>`), as llama-server's do. */
-  detokenize(request: DetokenizeRequest): DetokenizeResponse {
-    if (request.model !== undefined) this.model.resolve(request.model);
-    const engine = this.model.engine;
+  private detokenizeWith(model: ServedModel, request: DetokenizeRequest): DetokenizeResponse {
+    const engine = model.engine;
     const outside = request.tokens.findIndex((token) => token >= engine.info.vocabularySize);
     if (outside !== -1) throw new InvalidRequestError(`Token id ${request.tokens[outside]} is not in the vocabulary.`, `tokens[${outside}]`, "invalid_value");
     return { content: engine.detokenize(request.tokens, [], true) };

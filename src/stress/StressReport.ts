@@ -4,6 +4,7 @@ import type { OverloadResult } from "./overloadScenario.js";
 import type { ServerRestart } from "./ServerSupervisor.js";
 import type { SigtermResult } from "./sigtermScenario.js";
 import type { SlowClientsResult } from "./slowClientsScenario.js";
+import type { SwapsResult } from "./swapsScenario.js";
 
 /** What `hermes stress` writes to stress/results/: the run's settings and every scenario's figures and violations. */
 export interface StressReport {
@@ -18,6 +19,7 @@ export interface StressReport {
   cuts?: CutsResult;
   slowClients?: SlowClientsResult;
   sigterm?: SigtermResult;
+  swaps?: SwapsResult;
   /**
    * The server's RSS before the first scenario and after the last one that leaves it running (KiB), and after each
    * scenario that ran, so growth can be attributed to one.

@@ -55,6 +55,19 @@ export function judgeStress(report: StressReport): StressCheck[] {
     add("SIGTERM", "exit code", "0", sigterm.exitSignal ?? String(sigterm.exitCode), sigterm.exitCode === 0);
     add("SIGTERM", "time to exit", "", ms(sigterm.exitMs));
   }
+  const swaps = report.swaps;
+  if (swaps && swaps.rssKiB.length > 0) {
+    const sorted = [...swaps.loadMs].sort((x, y) => x - y);
+    add("swaps", "loads and requests that failed", "0", swaps.failures, swaps.failures === 0);
+    add("swaps", "load time p50 / max (a 17 MiB model, unloading the other)", "", `${ms(sorted[Math.floor(sorted.length / 2)] ?? NaN)} / ${ms(sorted.at(-1) ?? NaN)}`);
+    // the first cycles settle the allocator's pools; growth after them is what a leak per load would show as
+    const settled = swaps.rssKiB[Math.min(1, swaps.rssKiB.length - 1)]!;
+    const last = swaps.rssKiB.at(-1)!;
+    const growth = last - settled;
+    const bound = Math.max(16 * 1024, settled * 0.05);
+    add("swaps", `server RSS after cycle 1 / 2 / ${swaps.rssKiB.length}`, "", `${mib(swaps.rssKiB[0])} / ${mib(settled)} / ${mib(last)}`);
+    add("swaps", `RSS growth from cycle 2 to ${swaps.rssKiB.length}`, `≤ ${mib(bound)}`, `${growth >= 0 ? "+" : "−"}${mib(Math.abs(growth))}`, growth <= bound);
+  }
   const { rssBeforeKiB: before, rssAfterKiB: after } = report.memory;
   const samePid = report.memory.pidAfter === report.memory.pidBefore;
   add("memory", "server RSS before / after the run", "", `${mib(before)} / ${mib(after)}${samePid ? "" : " (a restarted process)"}`);

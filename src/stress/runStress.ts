@@ -5,6 +5,7 @@ import { ServerSupervisor } from "./ServerSupervisor.js";
 import { sigtermScenario } from "./sigtermScenario.js";
 import { slowClientsScenario } from "./slowClientsScenario.js";
 import { stressServerArgs } from "./stressServerArgs.js";
+import { swapsScenario } from "./swapsScenario.js";
 import type { StressReport } from "./StressReport.js";
 
 export interface StressOptions {
@@ -16,6 +17,8 @@ export interface StressOptions {
   cuts: number;
   /** Rounds of the slow-clients comparison. */
   rounds: number;
+  /** Load-and-unload cycles of the model swaps (on a server of their own). */
+  swaps: number;
   seed: number;
   parallel: number;
   maxQueue: number;
@@ -94,6 +97,12 @@ export async function runStress(
       await step("slow clients", async () => {
         result.slowClients = await slowClientsScenario(supervisor.server, { key, model, rounds: options.rounds, tokens: 128, stalledTokens: 512 });
       });
+    }
+    if (options.swaps > 0) {
+      // a server of two models of its own: its memory is reported by the scenario, not sampled here
+      await step("swaps", async () => {
+        result.swaps = await swapsScenario({ cycles: options.swaps, key, onProgress: (cycle) => cycle % 5 === 0 && options.onProgress?.(`swaps ${cycle}/${options.swaps}`) });
+      }, false);
     }
     result.memory.pidAfter = supervisor.server.pid;
     const rss = supervisor.server.rssKiB();

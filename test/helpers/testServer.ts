@@ -2,9 +2,10 @@ import { existsSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
-import { startHermes } from "../../src/cli/startHermes.js";
+import { startHermes, type HermesOptions } from "../../src/cli/startHermes.js";
 import type { Engine, EngineOptions } from "../../src/engine/Engine.js";
 import type { ModerationMode } from "../../src/moderation/Moderator.js";
+import type { ModelFleet } from "../../src/serving/ModelFleet.js";
 import { synthesizeLlamaModel } from "../../src/gguf/synthesizeLlamaModel.js";
 import { ApiKeyRegistry } from "../../src/server/ApiKeyRegistry.js";
 import type { ChatFormat } from "../../src/templates/ChatTemplate.js";
@@ -22,7 +23,9 @@ export function tinyModelPath(): string {
 
 export interface TestServer {
   url: string;
+  /** The first model's engine (loaded at start). */
   engine: Engine;
+  models: ModelFleet;
   /** The official OpenAI client pointed at one of the API prefixes. */
   client(prefix?: string, apiKey?: string): OpenAI;
   close(): Promise<void>;
@@ -56,13 +59,17 @@ export async function startTestServer(
     /** `--moderation` (default report) and `--moderation-model`. */
     moderation?: ModerationMode;
     moderationModelPath?: string;
+    /** Further GGUFs served, loaded when a request names them (as further `--model`s). */
+    moreModels?: string[];
+    /** `--models-max`, `--idle-unload`, and the fleet's memory seam. */
+    fleet?: HermesOptions["fleet"];
     /** The engine's fault-injection seam (`EngineOptions.wrapSequencesForTests`). */
     wrapSequencesForTests?: EngineOptions["wrapSequencesForTests"];
   } = {},
 ): Promise<TestServer> {
   // loaded as `hermes serve` loads it: the GGUF's own chat template when it has one, else Alpaca
   const hermes = await startHermes({
-    model: {
+    models: [{
       modelPath: options.modelPath ?? tinyModelPath(),
       parallel: options.parallel ?? 2,
       threads: 1,
@@ -72,7 +79,8 @@ export async function startTestServer(
       ...(options.kvCache !== undefined ? { kvCache: options.kvCache } : {}),
       ...(options.chatFormat !== undefined ? { chatFormat: options.chatFormat } : {}),
       ...(options.wrapSequencesForTests ? { wrapSequencesForTests: options.wrapSequencesForTests } : {}),
-    },
+    }, ...(options.moreModels ?? []).map((modelPath) => ({ modelPath, parallel: options.parallel ?? 2, threads: 1 }))],
+    ...(options.fleet !== undefined ? { fleet: options.fleet } : {}),
     ...(options.embeddingModelPath !== undefined ? { embeddingModelPath: options.embeddingModelPath } : {}),
     moderation: { mode: options.moderation ?? "report", ...(options.moderationModelPath !== undefined ? { modelPath: options.moderationModelPath } : {}) },
     server: {
@@ -91,6 +99,7 @@ export async function startTestServer(
   return {
     url: hermes.url,
     engine: hermes.model.engine,
+    models: hermes.models,
     client: (prefix = "/v1", apiKey = options.apiKey ?? "unused") =>
       new OpenAI({ baseURL: `${hermes.url}${prefix}`, apiKey, maxRetries: 0, timeout: 60_000 }),
     close: () => hermes.dispose(),
