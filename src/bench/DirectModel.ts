@@ -1,6 +1,6 @@
-import type { Llama, LlamaContext, LlamaModel, Token } from "node-llama-cpp";
+import type { LlamaContext, LlamaModel, Token } from "node-llama-cpp";
 import { evaluateOptions } from "../engine/evaluateOptions.js";
-import { loadLlama } from "../engine/loadLlama.js";
+import { acquireLlama, type LlamaHandle } from "../engine/acquireLlama.js";
 import type { SamplingParams } from "../engine/types.js";
 
 /**
@@ -9,19 +9,22 @@ import type { SamplingParams } from "../engine/types.js";
  */
 export class DirectModel {
   private constructor(
-    private readonly llama: Llama,
+    private readonly handle: LlamaHandle,
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
   ) {}
 
   static async load(modelPath: string, threads: number): Promise<DirectModel> {
-    const llama = await loadLlama(threads);
+    const handle = await acquireLlama(threads);
+    let loaded: LlamaModel | undefined;
     try {
-      const model = await llama.loadModel({ modelPath });
+      const model = await handle.llama.loadModel({ modelPath });
+      loaded = model;
       const context = await model.createContext({ sequences: 1, contextSize: 2048, threads });
-      return new DirectModel(llama, model, context);
+      return new DirectModel(handle, model, context);
     } catch (error) {
-      await llama.dispose();
+      await loaded?.dispose();
+      await handle.release();
       throw error;
     }
   }
@@ -51,6 +54,6 @@ export class DirectModel {
   async dispose(): Promise<void> {
     await this.context.dispose();
     await this.model.dispose();
-    await this.llama.dispose();
+    await this.handle.release();
   }
 }

@@ -1,7 +1,7 @@
 import os from "node:os";
 import { basename } from "node:path";
-import type { Llama, LlamaContextSequence, LlamaEmbeddingContext, LlamaModel, Token } from "node-llama-cpp";
-import { loadLlama } from "./loadLlama.js";
+import type { LlamaContextSequence, LlamaEmbeddingContext, LlamaModel, Token } from "node-llama-cpp";
+import { acquireLlama, type LlamaHandle } from "./acquireLlama.js";
 import { vocabularySize } from "./vocabularySize.js";
 
 export interface EmbedderInfo {
@@ -32,7 +32,7 @@ export class Embedder {
     private readonly context: LlamaEmbeddingContext,
     readonly info: EmbedderInfo,
     /** What dispose() also frees: the model and its Llama when this embedder loaded them. */
-    private readonly owned: { llama: Llama } | undefined,
+    private readonly owned: LlamaHandle | undefined,
   ) {}
 
   /** Embeddings of a model already loaded (the served one); its weights are shared, only the context is new. */
@@ -44,14 +44,17 @@ export class Embedder {
   /** Loads a GGUF for embeddings only (`--embedding-model`). */
   static async load(options: { modelPath: string; contextSize?: number; threads?: number }): Promise<Embedder> {
     const threads = options.threads ?? os.availableParallelism();
-    const llama = await loadLlama(threads);
+    const handle = await acquireLlama(threads);
+    let loaded: LlamaModel | undefined;
     try {
-      const model = await llama.loadModel({ modelPath: options.modelPath });
+      const model = await handle.llama.loadModel({ modelPath: options.modelPath });
+      loaded = model;
       const contextSize = options.contextSize ?? Math.min(model.trainContextSize, 4096);
       const context = await model.createEmbeddingContext({ contextSize, threads });
-      return new Embedder(model, context, info(model, options.modelPath, contextSize), { llama });
+      return new Embedder(model, context, info(model, options.modelPath, contextSize), handle);
     } catch (error) {
-      await llama.dispose();
+      await loaded?.dispose();
+      await handle.release();
       throw error;
     }
   }
@@ -116,7 +119,7 @@ export class Embedder {
     await this.context.dispose();
     if (this.owned) {
       await this.model.dispose();
-      await this.owned.llama.dispose();
+      await this.owned.release();
     }
   }
 }

@@ -9,7 +9,7 @@ import { chooseThreads, threadCap, type ThreadsSetting } from "./chooseThreads.j
 import { copySequencePrefix } from "./copySequencePrefix.js";
 import type { ThreadsInfo } from "./ThreadsInfo.js";
 import { rawLogprobRequest, readRawLogprobs } from "./rawLogprobs.js";
-import { loadLlama } from "./loadLlama.js";
+import { acquireLlama, type LlamaHandle } from "./acquireLlama.js";
 
 export interface ContinuationScore {
   /** Sum over the continuation's tokens of log p(token | everything before it). */
@@ -53,7 +53,7 @@ export class LoglikelihoodScorer {
   private readonly waiting: Array<(lane: Lane) => void> = [];
 
   private constructor(
-    private readonly llama: Llama,
+    private readonly handle: LlamaHandle,
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
     private readonly free: Lane[],
@@ -63,9 +63,11 @@ export class LoglikelihoodScorer {
 
   static async load(options: LoglikelihoodScorerOptions): Promise<LoglikelihoodScorer> {
     const setting: ThreadsSetting = { threads: options.threads ?? "auto", ...(options.threadsBatch !== undefined ? { threadsBatch: options.threadsBatch } : {}) };
-    const llama = await loadLlama(threadCap(setting));
+    const handle = await acquireLlama(threadCap(setting));
+    let loaded: LlamaModel | undefined;
     try {
-      const model = await llama.loadModel({ modelPath: options.modelPath });
+      const model = await handle.llama.loadModel({ modelPath: options.modelPath });
+      loaded = model;
       const documents = options.documents ?? 1;
       const context = await model.createContext({ sequences: documents * (options.parallel + 1), contextSize: options.contextSize, threads: threadCap(setting) });
       // only a greedy generation decodes one token at a time, one stream; the rest are batches
@@ -74,9 +76,10 @@ export class LoglikelihoodScorer {
         shared: context.getSequence(),
         branches: Array.from({ length: options.parallel }, () => context.getSequence()),
       }));
-      return new LoglikelihoodScorer(llama, model, context, lanes, threads);
+      return new LoglikelihoodScorer(handle, model, context, lanes, threads);
     } catch (error) {
-      await llama.dispose();
+      await loaded?.dispose();
+      await handle.release();
       throw error;
     }
   }
@@ -131,7 +134,7 @@ export class LoglikelihoodScorer {
   async dispose(): Promise<void> {
     await this.context.dispose();
     await this.model.dispose();
-    await this.llama.dispose();
+    await this.handle.release();
   }
 
   /** Runs `work` on a free lane, waiting for one when every lane is busy. */

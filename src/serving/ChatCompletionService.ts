@@ -13,13 +13,8 @@ import {
   type ChatCompletionChunk,
   type ToolCallWire,
 } from "../protocol/responses.js";
-import { assertTextCanFit } from "../protocol/assertTextCanFit.js";
 import { toChatParams } from "../protocol/toGenerationParams.js";
-import { renderToolMessages } from "../templates/renderToolMessages.js";
-import { TOOL_CALL_CLOSE } from "../tools/types.js";
 import { chatChunks, chatFinishReason, type ChatRendering } from "./chatChunks.js";
-import { completionBudget } from "./completionBudget.js";
-import { compileGeneration } from "./compileGeneration.js";
 import { GenerationSurface } from "./GenerationSurface.js";
 import type { GenerationObserver } from "./GenerationObserver.js";
 import type { ServedModel } from "./ServedModel.js";
@@ -30,51 +25,16 @@ export type ChatResult =
   | { stream: true; chunks: AsyncIterable<ChatCompletionChunk> };
 
 /**
- * Chat completions, independent of HTTP, a surface over the generation pipeline: renders the messages with the
- * model's template (tools described in it) and checks the context budget before anything is sent; the pipeline
- * moderates the prompt, runs the `n` choices, moderates each output and splits tool calls out of it; the result is
- * rendered as the whole response or its chunks (`chatChunks`).
+ * Chat completions, independent of HTTP, a surface over the generation pipeline: the request mapped to a
+ * conversation (`toChatParams`) runs as every chat dialect's does (`GenerationSurface.conversation`: rendered with
+ * the model's template, its budget checked, the prompt moderated, the `n` choices run, each output moderated and its
+ * tool calls split out); the result is rendered as the whole response or its chunks (`chatChunks`).
  */
 export class ChatCompletionService extends GenerationSurface<ChatCompletionRequest, ChatResult> {
   protected async run(model: ServedModel, request: ChatCompletionRequest, signal?: AbortSignal, observer?: GenerationObserver): Promise<ChatResult> {
-    const engine = model.engine;
-    const params = toChatParams(request, engine.info.vocabularySize);
-    const { sampling, structured } = compileGeneration(params);
-    const template = model.template;
-    // a template that renders tools itself gets them, and the calls and results, as they came; any other reads them
-    // in our own format, written into its three roles
-    const usesTools = params.tools.length > 0 || params.messages.some((m) => m.role === "tool" || m.toolCalls !== undefined);
-    const prompt =
-      template.renderWithTools && usesTools
-        ? template.renderWithTools(params.messages, params.tools)
-        : template.render(renderToolMessages(params.messages, params.tools));
-    assertTextCanFit(prompt.text, engine.info.contextSize, engine.info.longestTokenChars, "messages");
-    const promptTokens = engine.promptTokens(prompt.text, prompt.parseSpecial);
-    const maxTokens = completionBudget(
-      engine,
-      promptTokens.length,
-      params.maxTokens,
-      params.maxTokens === undefined ? "messages" : request.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens",
-    );
-    // the client's messages (tool results included), not the system's, are what the prompt moderation judges
-    const promptText = params.messages.flatMap((m) => (m.role === "system" ? [] : [m.content])).join("\n");
-    const generation = {
-      promptTokens,
-      maxTokens,
-      sampling,
-      // a structured output ends when its grammar is complete: the template's stop strings could cut it; a
-      // single call (parallel_tool_calls false, legacy functions) ends the output where it ends
-      stop: structured ? params.stop : [...prompt.stop, ...params.stop, ...(params.singleCall && params.toolNames ? [TOOL_CALL_CLOSE] : [])],
-      ...(params.logprobs !== undefined ? { logprobs: params.logprobs } : {}),
-      ...(structured ? { structured } : {}),
-    };
-    const pipeline = await this.pipeline(model, {
-      prompts: [{ request: generation, moderated: promptText, param: "messages" }],
-      perPrompt: params.n,
-      toolCalls: params.toolNames ? { names: params.toolNames, single: params.singleCall } : undefined,
-      signal,
-      observer,
-    });
+    const params = toChatParams(request, model.engine.info.vocabularySize);
+    const maxTokensParam = request.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens";
+    const { pipeline } = await this.conversation(model, params, { messages: "messages", maxTokens: maxTokensParam }, signal, observer);
     const rendering: ChatRendering = {
       id: responseId("chat"),
       created: unixTime(),

@@ -1,10 +1,22 @@
 import type { Moderator } from "../moderation/Moderator.js";
+import { assertTextCanFit } from "../protocol/assertTextCanFit.js";
+import type { ChatParams } from "../protocol/toGenerationParams.js";
+import { TOOL_CALL_CLOSE } from "../tools/types.js";
+import { compileGeneration } from "./compileGeneration.js";
+import { completionBudget } from "./completionBudget.js";
 import { GenerationPipeline } from "./GenerationPipeline.js";
 import type { GenerationObserver } from "./GenerationObserver.js";
 import type { PipelineSpec } from "./pipelineTypes.js";
 import type { ModelFleet } from "./ModelFleet.js";
 import type { ServedModel } from "./ServedModel.js";
+import { renderConversation } from "./renderConversation.js";
 import { withApiErrors } from "./withApiErrors.js";
+
+/** Where a conversation's 400s point in the dialect's request: its messages, and its completion length. */
+export interface ConversationParams {
+  messages: string;
+  maxTokens: string;
+}
 
 /**
  * An API surface over the generation pipeline (chat, text completions, and whatever comes next): it takes the
@@ -25,6 +37,48 @@ export abstract class GenerationSurface<Request extends { model: string }, Resul
   /** The request's generations on `model`, once the surface has mapped it (its prompts are moderated here). */
   protected pipeline(model: ServedModel, spec: PipelineSpec): Promise<GenerationPipeline> {
     return GenerationPipeline.start(model.engine, this.moderator, spec);
+  }
+
+  /**
+   * A conversation (any chat dialect's request, mapped to `ChatParams`) on `model`: its output grammar compiled,
+   * rendered with the model's template (tools described in it), its length checked against the context (without
+   * tokenizing a text that cannot fit) and its completion budget found, all before anything is sent; then its
+   * generations, the prompt moderated, its tool calls split out of the output (`param` names where the 400s point).
+   * `promptTokens`: the rendered prompt's tokens (its text is `renderConversation`'s).
+   */
+  protected async conversation(
+    model: ServedModel,
+    params: ChatParams,
+    param: ConversationParams,
+    signal?: AbortSignal,
+    observer?: GenerationObserver,
+  ): Promise<{ pipeline: GenerationPipeline; promptTokens: number }> {
+    const engine = model.engine;
+    const { sampling, structured } = compileGeneration(params);
+    const prompt = renderConversation(model, params);
+    assertTextCanFit(prompt.text, engine.info.contextSize, engine.info.longestTokenChars, param.messages);
+    const promptTokens = engine.promptTokens(prompt.text, prompt.parseSpecial);
+    const maxTokens = completionBudget(engine, promptTokens.length, params.maxTokens, params.maxTokens === undefined ? param.messages : param.maxTokens);
+    // the client's messages (tool results included), not the system's, are what the prompt moderation judges
+    const moderated = params.messages.flatMap((m) => (m.role === "system" ? [] : [m.content])).join("\n");
+    const generation = {
+      promptTokens,
+      maxTokens,
+      sampling,
+      // a structured output ends when its grammar is complete: the template's stop strings could cut it; a
+      // single call (parallel_tool_calls false, legacy functions) ends the output where it ends
+      stop: structured ? params.stop : [...prompt.stop, ...params.stop, ...(params.singleCall && params.toolNames ? [TOOL_CALL_CLOSE] : [])],
+      ...(params.logprobs !== undefined ? { logprobs: params.logprobs } : {}),
+      ...(structured ? { structured } : {}),
+    };
+    const pipeline = await this.pipeline(model, {
+      prompts: [{ request: generation, moderated, param: param.messages }],
+      perPrompt: params.n,
+      toolCalls: params.toolNames ? { names: params.toolNames, single: params.singleCall } : undefined,
+      signal,
+      observer,
+    });
+    return { pipeline, promptTokens: promptTokens.length };
   }
 
   /** Maps the request for `model`, runs it through `pipeline` and renders the result. */
