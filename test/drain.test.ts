@@ -103,7 +103,7 @@ function streamEvents(outcome: Outcome | undefined): string[] {
 }
 
 describe("graceful drain on SIGTERM, through the real process", () => {
-  test("running requests finish, queued ones get 503, /health says draining at once, new requests get 503 with Connection: close, exit 0", async () => {
+  test("running requests finish, queued ones get 503, /health says draining at once (/health/live stays 200), new requests get 503 with Connection: close, exit 0", async () => {
     const server = await serve(["--parallel", "2", "--shutdown-grace", "30"]);
     try {
       // two in the slots (one streamed, one not), three waiting (streamed and not)
@@ -116,6 +116,10 @@ describe("graceful drain on SIGTERM, through the real process", () => {
       await waitForHealth(server.url, (h) => h.status === "draining");
       const drainingHealth = await health(server.url);
       assert.equal(drainingHealth.status, 503);
+      // liveness stays 200: the process is responsive, only not ready (a restart would cut the running requests)
+      const live = await fetch(`${server.url}/health/live`);
+      assert.equal(live.status, 200);
+      assert.deepEqual(await live.json(), { status: "alive" });
       const late = answer(await request(server.url, false), 503);
       assert.equal(errorCode(late), "server_shutting_down");
       assert.equal(late.connection, "close");

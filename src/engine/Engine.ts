@@ -16,7 +16,7 @@ import { RequestEvents } from "./RequestEvents.js";
 import { Scheduler } from "./Scheduler.js";
 import { TokenPieces, type TokenPiece } from "./TokenPieces.js";
 import { vocabularySize } from "./vocabularySize.js";
-import type { EngineStats, GenerationEvent, GenerationRequest, IndexedEvent, ModelInfo, StepRecord } from "./types.js";
+import type { EngineStats, GenerationEvent, GenerationRequest, IndexedEvent, ModelInfo, RequestRecord, StepRecord } from "./types.js";
 
 /** A prefix in another slot is copied, not recomputed, when it saves at least this many tokens. */
 const MIN_COPY_TOKENS = 16;
@@ -220,6 +220,11 @@ export class Engine {
   /** Calls `observer` after every decode step; returns the function that stops it. */
   observeSteps(observer: (step: StepRecord) => void): () => void {
     return this.scheduler.observe(observer);
+  }
+
+  /** Calls `observer` as each generation leaves its slot, with its times and tokens; returns the function that stops it. */
+  observeRequests(observer: (record: RequestRecord) => void): () => void {
+    return this.scheduler.observeRequests(observer);
   }
 
   /** One generation: `generateGroup` of one, its events untagged. */

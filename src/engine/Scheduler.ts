@@ -11,10 +11,10 @@ import { pickSlot, type SlotChoice } from "./pickSlot.js";
 import { placeJob, type PromptSeed } from "./placeJob.js";
 import type { PromptCache } from "./PromptCache.js";
 import { planStep, type StepItem } from "./planStep.js";
-import { Slot } from "./Slot.js";
+import { Slot, type Running } from "./Slot.js";
 import { StepRecorder } from "./StepRecorder.js";
 import type { TokenPieces } from "./TokenPieces.js";
-import type { EngineStats, StepRecord } from "./types.js";
+import type { EngineStats, RequestRecord, StepRecord } from "./types.js";
 
 export interface SchedulerOptions {
   /** Prompt tokens evaluated per decode step, at most (all prefilling requests together). */
@@ -43,6 +43,7 @@ export class Scheduler {
   private readonly queue: AdmissionQueue<Job>;
   private readonly embeddings: EmbeddingLane;
   private readonly recorder = new StepRecorder();
+  private readonly requestObservers = new Set<(record: RequestRecord) => void>();
   private clock = 0;
   private loop: Promise<void> | undefined;
   /** Jobs whose prompt is in their slot's cache (or that ended): the jobs `after` them may be admitted. */
@@ -109,6 +110,12 @@ export class Scheduler {
     return this.recorder.observe(observer);
   }
 
+  /** Calls `observer` as each generation leaves its slot, with its times and tokens; returns the function that stops it. */
+  observeRequests(observer: (record: RequestRecord) => void): () => void {
+    this.requestObservers.add(observer);
+    return () => this.requestObservers.delete(observer);
+  }
+
   stats(): EngineStats {
     const count = (phase: SlotPhase): number => this.slots.filter((slot) => slot.phase === phase).length;
     const idle = count("idle");
@@ -117,6 +124,10 @@ export class Scheduler {
       slots: { total: this.slots.length, idle, busy: this.slots.length - idle, prefill: count("prefill"), decode: count("decode"), backlogged },
       // requests, as --max-queue counts them: a running request's later choices waiting for a slot are not counted
       queued: this.queue.waitingRequests + this.embeddings.queue.waitingRequests,
+      kvCells: {
+        used: this.slots.reduce((sum, slot) => sum + (slot.running ? slot.sequence.nextTokenIndex : 0), 0),
+        total: this.slots.reduce((sum, slot) => sum + slot.sequence.contextSize, 0),
+      },
       counters: { ...this.recorder.counters },
       ...(this.options.promptCache ? { promptCache: this.options.promptCache.stats() } : {}),
     };
@@ -256,8 +267,28 @@ export class Scheduler {
       failure ??= new EngineFailureError(returnError);
     }
     this.abandon(slot, failure);
+    this.report(running, failure === undefined && typeof outcome === "string" ? outcome : failure instanceof AbortedError ? "aborted" : "failed");
     if (failure !== undefined || typeof outcome !== "string") return;
     running.output.finish(outcome, running.cachedTokens, running.queueMs);
+  }
+
+  /** Tells the request observers how a generation's time on its slot went. */
+  private report(running: Running, outcome: RequestRecord["outcome"]): void {
+    if (this.requestObservers.size === 0) return;
+    const end = performance.now();
+    const { job, firstTokenAt } = running;
+    const record: RequestRecord = {
+      outcome,
+      queueMs: running.queueMs,
+      ttftMs: firstTokenAt === undefined ? undefined : firstTokenAt - job.submitted,
+      prefillMs: firstTokenAt === undefined ? undefined : firstTokenAt - running.admittedAt,
+      decodeMs: firstTokenAt === undefined ? undefined : end - firstTokenAt,
+      e2eMs: end - job.submitted,
+      promptTokens: job.prompt.length,
+      generatedTokens: running.output.generated.length,
+      interTokenMs: running.interTokenMs,
+    };
+    for (const observer of this.requestObservers) observer(record);
   }
 
   /** Frees `slot` at once and, given an error, fails its job with it. Returns whether the slot had a job. */

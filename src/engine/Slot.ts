@@ -20,6 +20,11 @@ export interface Running {
   evaluated: number;
   cachedTokens: number;
   queueMs: number;
+  /** performance.now() at admission, at its first token and at its latest one; the gaps between its tokens. */
+  admittedAt: number;
+  firstTokenAt: number | undefined;
+  lastTokenAt: number | undefined;
+  interTokenMs: number[];
   output: JobOutput;
   tokens: AsyncIterator<Sampled> | undefined;
 }
@@ -47,7 +52,20 @@ export class Slot {
   admit(job: Job, output: JobOutput, admitted: number): void {
     this.phase = nextPhase(this.phase, "admit");
     this.lastUsed = admitted;
-    this.running = { job, admitted, evaluated: 0, cachedTokens: 0, queueMs: performance.now() - job.submitted, output, tokens: undefined };
+    const now = performance.now();
+    this.running = {
+      job,
+      admitted,
+      evaluated: 0,
+      cachedTokens: 0,
+      queueMs: now - job.submitted,
+      admittedAt: now,
+      firstTokenAt: undefined,
+      lastTokenAt: undefined,
+      interTokenMs: [],
+      output,
+      tokens: undefined,
+    };
   }
 
   /** Frees the slot at once (no native call: safe after any fault); returns the job that ran on it. */

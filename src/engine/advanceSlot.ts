@@ -40,7 +40,13 @@ export async function advanceSlot(slot: Slot, item: StepItem, counters: Schedule
     }
     const next = await running.tokens!.next();
     if (slot.phase === "prefill") slot.phase = nextPhase(slot.phase, "first-token");
-    if (!next.done) counters.generatedTokens++;
+    if (!next.done) {
+      counters.generatedTokens++;
+      const now = performance.now();
+      if (running.lastTokenAt === undefined) running.firstTokenAt = now;
+      else running.interTokenMs.push(now - running.lastTokenAt);
+      running.lastTokenAt = now;
+    }
     return next.done ? "length" : output.accept(next.value);
   } catch (error) {
     return error instanceof AbortedError ? error : new EngineFailureError(error);

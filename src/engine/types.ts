@@ -146,9 +146,36 @@ export interface EngineStats {
   /** `backlogged`: decoding slots whose client has stopped reading (they decode only when the others leave room). */
   slots: { total: number; idle: number; busy: number; prefill: number; decode: number; backlogged: number };
   queued: number;
+  /**
+   * KV cells (one per token of a slot's context) held by the slots running a request, and allocated to all slots: a
+   * load balancer's measure of how full the server is (an idle slot's cells only cache a prefix, and are free to reuse).
+   */
+  kvCells: { used: number; total: number };
   counters: SchedulerCounters;
   /** The prompt cache's tiers and counters, when it is on. */
   promptCache?: PromptCacheStats;
+}
+
+/**
+ * One generation's life on a slot, when it leaves it (for the latency metrics): how it ended, its times in ms
+ * (performance.now() differences) and tokens. `ttftMs` and `decodeMs` are absent when it ended before its first token.
+ */
+export interface RequestRecord {
+  outcome: FinishReason | "aborted" | "failed";
+  /** Submitted → admitted to a slot. */
+  queueMs: number;
+  /** Submitted → first token (the queue and the prefill). */
+  ttftMs: number | undefined;
+  /** Admitted → first token. */
+  prefillMs: number | undefined;
+  /** First token → end. */
+  decodeMs: number | undefined;
+  /** Submitted → end. */
+  e2eMs: number;
+  promptTokens: number;
+  generatedTokens: number;
+  /** The time between each two successive tokens. */
+  interTokenMs: readonly number[];
 }
 
 /** What one decode step evaluated (for observers: tests and diagnostics). */

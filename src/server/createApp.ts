@@ -30,7 +30,7 @@ import { AccessRecord } from "./AccessRecord.js";
 import type { ApiKeyRegistry } from "./ApiKeyRegistry.js";
 import type { KeyLimiter } from "./KeyLimiter.js";
 import { discardBody } from "./discardBody.js";
-import { prometheusMetrics } from "./prometheusMetrics.js";
+import { ServerMetrics } from "./ServerMetrics.js";
 import { requestId } from "./requestId.js";
 import { sseResponse } from "./sseResponse.js";
 import { toApiError } from "./toApiError.js";
@@ -129,7 +129,13 @@ export function createApp(options: AppOptions): Hono<Env> {
     const top = first ? { ...first.stats(), kvCache: first.info.kvCache, threads: first.info.threads } : {};
     return c.json({ status: draining() ? "draining" : "ok", ...top, models }, draining() ? 503 : 200);
   });
-  app.get("/metrics", (c) => c.text(prometheusMetrics(fleet.models, options.apiKeys?.all() ?? []), 200, { "Content-Type": "text/plain; version=0.0.4" }));
+  // liveness: the process answers, whatever it is doing (loading a model, draining); a restart would not help it
+  app.get("/health/live", (c) => c.json({ status: "alive" }));
+  const metrics = new ServerMetrics(fleet, () => options.apiKeys?.all() ?? []);
+  app.get("/metrics", async (c) => {
+    const { text, contentType } = await metrics.render();
+    return c.text(text, 200, { "Content-Type": contentType });
+  });
 
   // llama-server's router routes, for operators: load a model ahead of its requests, or free its memory
   for (const path of ["/models/load", "/models/unload"]) app.use(path, ...guards);

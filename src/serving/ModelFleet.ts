@@ -41,6 +41,7 @@ export class ModelFleet {
   /** The chain that runs loads one after the other. */
   private loads: Promise<void> = Promise.resolve();
   private closed = false;
+  private readonly loadListeners: Array<(model: FleetModel) => void> = [];
 
   private constructor(
     readonly models: readonly FleetModel[],
@@ -138,6 +139,11 @@ export class ModelFleet {
       await model.transition;
     }
     return model;
+  }
+
+  /** Calls `listener` after each load, with the model now loaded (its engine is `model.served.engine`). */
+  onLoad(listener: (model: FleetModel) => void): void {
+    this.loadListeners.push(listener);
   }
 
   /** Lets the running requests of every loaded model finish, refusing new ones (the drain at shutdown). */
@@ -244,6 +250,7 @@ export class ModelFleet {
       model.counters.loads += 1;
       model.counters.loadMs += ms;
       this.options.log?.(`model ${model.id}: loaded in ${(ms / 1000).toFixed(1)} s`);
+      for (const listener of this.loadListeners) listener(model);
       // a model loaded ahead of its requests (the first, an operator's load) counts as idle from now
       model.lastUsed = performance.now();
       if (model.leases === 0) this.idle(model);
