@@ -63,8 +63,8 @@ const MODELS: Record<string, BenchModel> = {
   "1b": { shape: "1b", type: "q4_0", settings: { decodeTokens: 48, decodePairs: 8, prefillTokens: 500, streamTokens: 48, ttftSamples: 3, chat: CHAT }, evalDocuments: 4 },
 };
 
-/** The generated model for `model`, written once into the temp directory. */
-function benchModelPath(model: BenchModel): string {
+/** The generated model for `model`, written once into the temp directory (also the replicas test's). */
+export function benchModelPath(model: Pick<BenchModel, "shape" | "type">): string {
   const dir = join(os.tmpdir(), "hermes-serve");
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `bench-${model.shape}-${model.type}-v1.gguf`);
