@@ -7,8 +7,10 @@ interface CompletionChoice {
 }
 
 /**
- * Scores through a running hermes-serve (or any server with llama-server's `/tokenize` and OpenAI's legacy
- * completions with `echo` + `logprobs`), the way lm-evaluation-harness scores through an API: the prompt is
+ * Scores through a running hermes-serve, llama-server or vLLM (any server with a `/tokenize` in llama-server's or
+ * vLLM's shape and OpenAI's legacy completions with `echo` + `logprobs`), directly or through a load balancer in
+ * front of several (a 503 or 429 is retried after its Retry-After), the way lm-evaluation-harness scores through an
+ * API: the prompt is
  * context + continuation as token ids, `max_tokens: 0`, and the continuation's log-likelihood is the sum of its
  * tokens' `token_logprobs`; it is greedy when each token is the most likely one of its `top_logprobs`.
  */
@@ -32,8 +34,7 @@ export class HttpContinuationScorer implements ContinuationScorer {
   /** The server's tokenization: no BOS, special-token text read as text (as the harness encodes). */
   async tokenize(text: string): Promise<number[]> {
     const origin = new URL(this.base).origin;
-    const body = (await request(`${origin}/tokenize`, { content: text, add_special: false, parse_special: false }, this.apiKey)) as { tokens: number[] };
-    return body.tokens;
+    return tokensOf(await request(`${origin}/tokenize`, tokenizeBody(this.model, text), this.apiKey));
   }
 
   /** One request for all continuations of the context: one prompt each, scored on the server's slots at once. */
@@ -79,13 +80,45 @@ export class HttpContinuationScorer implements ContinuationScorer {
   }
 }
 
+/**
+ * A `/tokenize` request both llama-server (hermes-serve's) and vLLM read: each takes its own fields and ignores the
+ * other's (`content` / `add_special` / `parse_special`; `prompt` / `add_special_tokens`).
+ */
+export function tokenizeBody(model: string, text: string): Record<string, unknown> {
+  return { model, content: text, add_special: false, parse_special: false, prompt: text, add_special_tokens: false };
+}
+
+/** The token ids of a `/tokenize` answer: llama-server's `{tokens}` (ids, or `{id, piece}` with pieces) or vLLM's `{count, tokens}`. */
+export function tokensOf(body: unknown): number[] {
+  const tokens = (body as { tokens?: unknown } | null)?.tokens;
+  if (!Array.isArray(tokens)) throw new Error("the server's /tokenize answered without 'tokens'");
+  return tokens.map((token: unknown) => {
+    const id = typeof token === "object" && token !== null ? (token as { id?: unknown }).id : token;
+    if (typeof id !== "number" || !Number.isInteger(id)) throw new Error(`the server's /tokenize answered a token that is not an id: ${JSON.stringify(token)}`);
+    return id;
+  });
+}
+
+/** Tries of one request refused for now (503, 429), and the longest wait between two. */
+const TRIES = 6;
+const MAX_WAIT_MS = 30_000;
+
 async function request(url: string, body: unknown, apiKey: string | undefined): Promise<unknown> {
   const headers: Record<string, string> = apiKey !== undefined ? { Authorization: `Bearer ${apiKey}` } : {};
-  const response = await fetch(
-    url,
-    body === undefined ? { headers } : { method: "POST", headers: { ...headers, "Content-Type": "application/json" }, body: JSON.stringify(body) },
-  );
-  const json = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
-  if (!response.ok) throw new Error(`${url}: ${response.status} ${json?.error?.message ?? response.statusText}`);
-  return json;
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(
+      url,
+      body === undefined ? { headers } : { method: "POST", headers: { ...headers, "Content-Type": "application/json" }, body: JSON.stringify(body) },
+    );
+    const json = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
+    if (response.ok) return json;
+    // every replica busy (or draining, or rate-limited): the request did not run, so it is sent again
+    if ((response.status === 503 || response.status === 429) && attempt < TRIES) {
+      const header = response.headers.get("retry-after");
+      const seconds = header === null ? Number.NaN : Number(header);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_WAIT_MS, Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 1000)));
+      continue;
+    }
+    throw new Error(`${url}: ${response.status} ${json?.error?.message ?? response.statusText}`);
+  }
 }
