@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, test } from "node:test";
+import { parquetWriteFile } from "hyparquet-writer";
 import OpenAI from "openai";
 import { benchModelPath } from "../src/cli/benchCommand.js";
 import { StressServer } from "../src/stress/StressServer.js";
+import { fileURLToPath } from "node:url";
 import { haproxyConfig } from "./haproxyConfig.js";
 
 /**
@@ -184,4 +186,68 @@ test("throughput: requests per second through HAProxy to one replica and to two 
     `| 2 | ${two.completed} | ${two.seconds.toFixed(1)} | ${rate(two).toFixed(2)} |`,
   ].join("\n");
   console.log(`${os.cpus()[0]?.model.trim()}, ${os.availableParallelism()} cores; 4 clients, 16-token answers\n${table}\ntwo / one: ${(rate(two) / rate(one)).toFixed(2)}x`);
+});
+
+/** `documents` ARC-Easy-shaped questions of 4 choices, in the layout `hermes eval --data` reads. */
+function arcEasyData(documents: number): string {
+  const dir = mkdtempSync(join(os.tmpdir(), "hermes-replicas-eval-"));
+  const filename = join(dir, "allenai__ai2_arc/ARC-Easy/test-00000-of-00001.parquet");
+  mkdirSync(dirname(filename), { recursive: true });
+  const things = ["a stone", "a bird", "the sun", "a river", "snow", "a tree", "fire", "the moon"];
+  const question = (i: number): string => `Question ${i}: which of these is most likely to be found near ${things[i % things.length]} in spring?`;
+  parquetWriteFile({
+    filename,
+    columnData: [
+      { name: "question", data: Array.from({ length: documents }, (_, i) => question(i)), type: "STRING" },
+      { name: "choices", data: Array.from({ length: documents }, (_, i) => ({ text: [0, 1, 2, 3].map((k) => things[(i + k) % things.length]!), label: ["A", "B", "C", "D"] })) },
+      { name: "answerKey", data: Array.from({ length: documents }, (_, i) => "ABCD"[i % 4]!), type: "STRING" },
+    ] as never,
+  });
+  return dir;
+}
+
+/** `hermes eval --target` as a user runs it; resolves with the seconds it took (bounded: 10 min). */
+function evalThrough(target: string, data: string): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(new URL("../../bin/hermes.cjs", import.meta.url)), "eval", "--target", target, "--tasks", "arc_easy", "--data", data, "--allow-subset", "--documents", "8"], { stdio: ["ignore", "pipe", "pipe"] });
+    children.push(child);
+    let output = "";
+    child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 600_000);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      if (code === 0 && /\|arc_easy\|/.test(output)) resolve((performance.now() - started) / 1000);
+      else reject(new Error(`hermes eval exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+test("hermes eval --target through HAProxy spreads its documents over the replicas: documents per second through one and through two (reported)", { timeout: 900_000 }, async () => {
+  const model = { args: ["--model", benchModelPath({ shape: "1b", type: "q4_0" }), "--ctx-size", "512", "--parallel", "4"] };
+  const documents = 24;
+  const data = arcEasyData(documents);
+  const [pa, pb, oneFront, twoFront] = (await Promise.all([freePort(), freePort(), freePort(), freePort()])) as [number, number, number, number];
+  await Promise.all([replica(pa, model), replica(pb, model)]);
+  const through = async (front: number, servers: Array<{ name: string; port: number }>): Promise<number> => {
+    const proxy = await haproxy(front, servers);
+    try {
+      return await evalThrough(`http://127.0.0.1:${front}/v1`, data);
+    } finally {
+      proxy.kill("SIGTERM");
+    }
+  };
+  const one = await through(oneFront, [{ name: "a", port: pa }]);
+  const two = await through(twoFront, [
+    { name: "a", port: pa },
+    { name: "b", port: pb },
+  ]);
+  const table = [
+    "| replicas (1B shape q4_0, --threads 1 --parallel 4 each) | documents | seconds | documents/s |",
+    "|---|---|---|---|",
+    `| 1 | ${documents} | ${one.toFixed(1)} | ${(documents / one).toFixed(2)} |`,
+    `| 2 | ${documents} | ${two.toFixed(1)} | ${(documents / two).toFixed(2)} |`,
+  ].join("\n");
+  console.log(`hermes eval --target (arc_easy, 4 choices, --documents 8)\n${table}\ntwo / one: ${(one / two).toFixed(2)}x`);
 });
