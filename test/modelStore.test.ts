@@ -1,0 +1,269 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { ModelStore } from "../src/models/ModelStore.js";
+import { ModelAccessError, ModelChecksumError, ModelNotCachedError, NoSuchModelFileError } from "../src/models/modelErrors.js";
+import { resolveModelRef, type ResolveProgress } from "../src/models/resolveModelRef.js";
+import { startTestHub, type TestHub } from "./helpers/testHub.js";
+import { tinyModelPath } from "./helpers/testServer.js";
+
+/** ipull's chunk: a cut download starts its interrupted chunk again, never more. */
+const CHUNK = 5 * 2 ** 20;
+const CATALOGUE_REPO = "TheBloke/Nous-Hermes-Llama2-GGUF";
+
+let hub: TestHub;
+let model: Buffer;
+/** Eight of ipull's chunks: enough that a pull stopped at three quarters has whole chunks saved on every stream. */
+const big = randomBytes(8 * CHUNK);
+const savedEnv = { ...process.env };
+
+before(async () => {
+  model = readFileSync(tinyModelPath());
+  const half = Math.floor(model.length / 2);
+  hub = await startTestHub({
+    // the catalogue's 13B repo, its files generated: "pull by short name" resolves through HF_ENDPOINT to here
+    [CATALOGUE_REPO]: { files: { "nous-hermes-llama2-13b.Q4_K_M.gguf": model, "nous-hermes-llama2-13b.Q8_0.gguf": model } },
+    "test-org/tiny-GGUF": { files: { "tiny.Q4_K_M.gguf": model, "sub/tiny.F32.gguf": model } },
+    "test-org/split-GGUF": { files: { "split.Q4_0-00001-of-00002.gguf": model.subarray(0, half), "split.Q4_0-00002-of-00002.gguf": model.subarray(half) } },
+    "test-org/cut-GGUF": { files: { "cut.Q4_K_M.gguf": model } },
+    "test-org/resume-GGUF": { files: { "resume.Q4_K_M.gguf": big } },
+    "test-org/corrupt-GGUF": { files: { "corrupt.Q4_K_M.gguf": model }, corruptByteAt: 12_345_678 },
+    "test-org/gated-GGUF": { files: { "gated.Q4_K_M.gguf": model }, gatedToken: "hf_test_token" },
+  });
+});
+
+after(async () => {
+  await hub.close();
+  process.env = savedEnv;
+});
+
+/** A fresh models folder, the test hub as HF_ENDPOINT and no token or offline setting from the machine. */
+function freshStore(): string {
+  process.env = { ...savedEnv, HF_ENDPOINT: hub.url, HF_TOKEN_PATH: join(os.tmpdir(), "hermes-no-such-token") };
+  delete process.env.HF_TOKEN;
+  delete process.env.HF_HUB_OFFLINE;
+  delete process.env.MODEL_ENDPOINT;
+  return mkdtempSync(join(os.tmpdir(), "hermes-models-"));
+}
+
+function served(): number {
+  return hub.served.ranged + hub.served.whole;
+}
+
+test("hf:OWNER/REPO:QUANT downloads the file with that quantization, checks its SHA-256 and records it; the next resolve is the cache's, with no request", async () => {
+  const dir = freshStore();
+  try {
+    const progress: ResolveProgress[] = [];
+    const resolved = await resolveModelRef("hf:test-org/tiny-GGUF:q4_k_m", { modelsDir: dir, onProgress: (p) => progress.push(p) });
+    assert.equal(resolved.downloaded, true);
+    assert.equal(resolved.path, join(dir, "hf", "test-org", "tiny-GGUF", "tiny.Q4_K_M.gguf"));
+    assert.ok(readFileSync(resolved.path).equals(model));
+    assert.equal(resolved.cached?.record.checked, "sha256");
+    assert.equal(resolved.cached?.record.quantization, "Q4_K_M");
+    assert.ok(progress.some((p) => p.phase === "download" && p.done === model.length && p.total === model.length));
+    assert.ok(progress.some((p) => p.phase === "verify" && p.done === model.length));
+    assert.deepEqual(readdirSync(dir), ["hf"], "nothing left in staging");
+
+    const requests = hub.requests.length;
+    const again = await resolveModelRef("hf:test-org/tiny-GGUF:Q4_K_M", { modelsDir: dir });
+    assert.equal(again.path, resolved.path);
+    assert.equal(again.downloaded, false);
+    assert.equal(hub.requests.length, requests, "a cached model costs no request");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("hf:OWNER/REPO/PATH.gguf downloads that file (in a folder of the repo)", async () => {
+  const dir = freshStore();
+  try {
+    const resolved = await resolveModelRef("hf:test-org/tiny-GGUF/sub/tiny.F32.gguf", { modelsDir: dir });
+    assert.equal(resolved.path, join(dir, "hf", "test-org", "tiny-GGUF", "sub", "tiny.F32.gguf"));
+    assert.equal(statSync(resolved.path).size, model.length);
+    assert.equal(resolved.cached?.record.quantization, "F32");
+    await assert.rejects(resolveModelRef("hf:test-org/tiny-GGUF/nope.gguf", { modelsDir: dir }), (error: Error) => {
+      assert.ok(error instanceof NoSuchModelFileError);
+      assert.match(error.message, /test-org\/tiny-GGUF has no file nope\.gguf; its GGUF files: tiny\.Q4_K_M\.gguf, sub\/tiny\.F32\.gguf/);
+      return true;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a catalogue short name resolves to its repo's default quantization; NAME:QUANT to another; a missing quantization lists the repo's", async () => {
+  const dir = freshStore();
+  try {
+    const resolved = await resolveModelRef("nous-hermes-llama2-13b", { modelsDir: dir });
+    assert.equal(resolved.path, join(dir, "hf", "TheBloke", "Nous-Hermes-Llama2-GGUF", "nous-hermes-llama2-13b.Q4_K_M.gguf"));
+    assert.equal(resolved.cached?.record.ref, "nous-hermes-llama2-13b:Q4_K_M");
+    const q8 = await resolveModelRef("nous-hermes-llama2-13b:Q8_0", { modelsDir: dir });
+    assert.match(q8.path, /nous-hermes-llama2-13b\.Q8_0\.gguf$/);
+    await assert.rejects(resolveModelRef("nous-hermes-llama2-13b:Q5_K_S", { modelsDir: dir }), {
+      message: `${CATALOGUE_REPO} has no GGUF with quantization Q5_K_S; the repo has: Q4_K_M, Q8_0`,
+    });
+    await assert.rejects(resolveModelRef("hf:test-org/no-such-GGUF:Q4_K_M", { modelsDir: dir }), { message: new RegExp(`no repo test-org/no-such-GGUF on the hub at ${hub.url}`) });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a split GGUF is fetched whole: every part, each checked; the path is the first part's", async () => {
+  const dir = freshStore();
+  try {
+    const resolved = await resolveModelRef("hf:test-org/split-GGUF:Q4_0", { modelsDir: dir });
+    assert.match(resolved.path, /split\.Q4_0-00001-of-00002\.gguf$/);
+    assert.equal(resolved.cached?.paths.length, 2);
+    assert.ok(Buffer.concat(resolved.cached!.paths.map((path) => readFileSync(path))).equals(model));
+    assert.equal(resolved.cached?.bytes, model.length);
+    assert.deepEqual(resolved.cached?.record.files.map((file) => file.sha256 !== undefined), [true, true]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a download cut half way resumes: the ranged bytes served stay under the file's size plus one chunk", async () => {
+  const dir = freshStore();
+  try {
+    const ranged = hub.served.ranged;
+    hub.cutAfter(Math.floor(model.length / 2));
+    const resolved = await resolveModelRef("hf:test-org/cut-GGUF:Q4_K_M", { modelsDir: dir });
+    assert.ok(readFileSync(resolved.path).equals(model));
+    const sent = hub.served.ranged - ranged;
+    assert.ok(sent < model.length + CHUNK, `${sent} bytes served for a file of ${model.length}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a pull stopped half way (the process interrupted) resumes from its partial file in the next one", async () => {
+  const dir = freshStore();
+  try {
+    const ranged = hub.served.ranged;
+    const stop = new AbortController();
+    let doneAtStop = 0;
+    await assert.rejects(
+      resolveModelRef("hf:test-org/resume-GGUF:Q4_K_M", {
+        modelsDir: dir,
+        signal: stop.signal,
+        onProgress: (p) => {
+          if (p.phase !== "download" || p.done < (big.length * 3) / 4 || stop.signal.aborted) return;
+          doneAtStop = p.done;
+          stop.abort(new Error("stopped"));
+        },
+      }),
+      { message: "stopped" },
+    );
+    const store = new ModelStore(dir);
+    assert.equal(store.find({ kind: "hf-quant", repo: "test-org/resume-GGUF", quant: "Q4_K_M", text: "" }), undefined, "a partial download is not a model");
+    assert.equal(store.partials().length, 1);
+    const firstRun = hub.served.ranged - ranged;
+    const resolved = await resolveModelRef("hf:test-org/resume-GGUF:Q4_K_M", { modelsDir: dir });
+    assert.ok(readFileSync(resolved.path).equals(big));
+    // ipull saves its progress per whole chunk: the three streams' unfinished chunks are fetched again, no more
+    // (and one more chunk of slack for the bytes a stream closed early had in flight); from scratch would be all 40 MiB
+    const secondRun = hub.served.ranged - ranged - firstRun;
+    assert.ok(secondRun < big.length - doneAtStop + 4 * CHUNK, `the second run fetched ${secondRun} of ${big.length} bytes, ${doneAtStop} done before the stop`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a corrupted byte is caught by the SHA-256: a clear error, and the file is gone", async () => {
+  const dir = freshStore();
+  try {
+    await assert.rejects(resolveModelRef("hf:test-org/corrupt-GGUF:Q4_K_M", { modelsDir: dir }), (error: Error) => {
+      assert.ok(error instanceof ModelChecksumError);
+      assert.match(error.message, /corrupt\.Q4_K_M\.gguf: SHA-256 [0-9a-f]{64}, but the hub states [0-9a-f]{64}: the download is corrupt and was deleted/);
+      return true;
+    });
+    const store = new ModelStore(dir);
+    assert.deepEqual(store.list(), []);
+    assert.deepEqual(store.partials(), []);
+    assert.equal(existsSync(join(dir, "hf")), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("offline: a cached model resolves with the hub gone; a missing one names the reference, the folder and the pull to run", async () => {
+  const dir = freshStore();
+  try {
+    const online = await resolveModelRef("hf:test-org/tiny-GGUF:Q4_K_M", { modelsDir: dir });
+    // no hub at all: nothing listens there
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    process.env.HF_ENDPOINT = `http://127.0.0.1:${port}`;
+    const offline = await resolveModelRef("hf:test-org/tiny-GGUF:Q4_K_M", { modelsDir: dir, offline: true });
+    assert.equal(offline.path, online.path);
+    assert.equal((await resolveModelRef("hf:test-org/tiny-GGUF:Q4_K_M", { modelsDir: dir })).path, online.path, "no network needed without --offline either");
+    await assert.rejects(resolveModelRef("nous-hermes-llama2-7b", { modelsDir: dir, offline: true }), (error: Error) => {
+      assert.ok(error instanceof ModelNotCachedError);
+      assert.equal(
+        error.message,
+        `nous-hermes-llama2-7b:Q4_K_M is not in the model cache (${dir}) and downloads are off (--offline): run 'hermes pull nous-hermes-llama2-7b:Q4_K_M --models-dir ${dir}' where the network is reachable`,
+      );
+      return true;
+    });
+    process.env.HF_HUB_OFFLINE = "1";
+    await assert.rejects(resolveModelRef("hf:test-org/tiny-GGUF:Q8_0", { modelsDir: dir }), /downloads are off \(HF_HUB_OFFLINE\)/);
+    delete process.env.HF_HUB_OFFLINE;
+    await assert.rejects(resolveModelRef("hf:test-org/tiny-GGUF:Q8_0", { modelsDir: dir }), (error: Error) => {
+      assert.ok(error instanceof ModelNotCachedError);
+      assert.match(error.message, new RegExp(`^cannot reach the hub at http://127\\.0\\.0\\.1:${port}/ \\(ECONNREFUSED\\), and hf:test-org\/tiny-GGUF:Q8_0 is not in the model cache`));
+      return true;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a gated repo's 401 becomes a message naming HF_TOKEN and the repo; with the token the download goes through", async () => {
+  const dir = freshStore();
+  try {
+    await assert.rejects(resolveModelRef("hf:test-org/gated-GGUF:Q4_K_M", { modelsDir: dir }), (error: Error) => {
+      assert.ok(error instanceof ModelAccessError);
+      assert.match(error.message, /the hub refused access to test-org\/gated-GGUF \(HTTP 401\): it is gated or private\. Set HF_TOKEN/);
+      return true;
+    });
+    process.env.HF_TOKEN = "hf_wrong";
+    await assert.rejects(resolveModelRef("hf:test-org/gated-GGUF:Q4_K_M", { modelsDir: dir }), /The token in HF_TOKEN .* cannot read it/);
+    process.env.HF_TOKEN = "hf_test_token";
+    const resolved = await resolveModelRef("hf:test-org/gated-GGUF:Q4_K_M", { modelsDir: dir });
+    assert.ok(readFileSync(resolved.path).equals(model));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a URL is downloaded with its size checked (no hub to state a SHA-256); a 404 is said at once", async () => {
+  const dir = freshStore();
+  try {
+    const url = `${hub.url}/test-org/tiny-GGUF/resolve/main/tiny.Q4_K_M.gguf`;
+    const resolved = await resolveModelRef(url, { modelsDir: dir });
+    assert.equal(resolved.cached?.record.checked, "size");
+    assert.ok(readFileSync(resolved.path).equals(model));
+    assert.equal(resolved.path, join(dir, "url", `127.0.0.1_${new URL(hub.url).port}`, "test-org", "tiny-GGUF", "resolve", "main", "tiny.Q4_K_M.gguf"));
+    await assert.rejects(resolveModelRef(`${hub.url}/test-org/tiny-GGUF/resolve/main/missing.gguf`, { modelsDir: dir }), { message: /no file at .*missing\.gguf \(HTTP 404\)/ });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a path that exists is used as it is; one that does not, and parses as no reference, is 'model file not found'", async () => {
+  const dir = freshStore();
+  try {
+    assert.equal((await resolveModelRef(tinyModelPath(), { modelsDir: dir })).path, tinyModelPath());
+    await assert.rejects(resolveModelRef("/nonexistent.gguf", { modelsDir: dir }), { message: "model file not found: /nonexistent.gguf" });
+    await assert.rejects(resolveModelRef("/nonexistent.gguf", { modelsDir: dir, what: "embedding model" }), { message: "embedding model file not found: /nonexistent.gguf" });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
