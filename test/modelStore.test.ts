@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import http from "node:http";
@@ -6,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import OpenAI from "openai";
 import { ModelStore } from "../src/models/ModelStore.js";
 import { ModelAccessError, ModelChecksumError, ModelNotCachedError, NoSuchModelFileError } from "../src/models/modelErrors.js";
 import { resolveModelRef, type ResolveProgress } from "../src/models/resolveModelRef.js";
@@ -264,6 +266,90 @@ test("a path that exists is used as it is; one that does not, and parses as no r
     await assert.rejects(resolveModelRef("/nonexistent.gguf", { modelsDir: dir }), { message: "model file not found: /nonexistent.gguf" });
     await assert.rejects(resolveModelRef("/nonexistent.gguf", { modelsDir: dir, what: "embedding model" }), { message: "embedding model file not found: /nonexistent.gguf" });
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const bin = new URL("../../bin/hermes.cjs", import.meta.url).pathname;
+
+/** Runs the CLI with the test hub as HF_ENDPOINT; resolves to its exit code and output, or fails after `ms`. */
+async function hermes(args: string[], ms = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"], env: process.env });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => child.kill("SIGKILL"), ms);
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
+
+test("hermes pull shows its progress and prints the path; hermes models lists the folder; hermes rm deletes, and a second rm is an error", async () => {
+  const dir = freshStore();
+  try {
+    const pulled = await hermes(["pull", "nous-hermes-llama2-13b:Q8_0", "--models-dir", dir]);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    const path = join(dir, "hf", "TheBloke", "Nous-Hermes-Llama2-GGUF", "nous-hermes-llama2-13b.Q8_0.gguf");
+    assert.equal(pulled.stdout, `${path}\n`);
+    assert.match(pulled.stderr, /downloading nous-hermes-llama2-13b:Q8_0: nous-hermes-llama2-13b\.Q8_0\.gguf \(17\.5 MB\) from http:\/\/127\.0\.0\.1:\d+\/TheBloke\/Nous-Hermes-Llama2-GGUF/);
+    // not a terminal: a line per 10%, with bytes, and the rate and time left once known
+    assert.match(pulled.stderr, /downloading nous-hermes-llama2-13b:Q8_0 100% 17\.5 MB \/ 17\.5 MB/);
+    assert.match(pulled.stderr, /nous-hermes-llama2-13b:Q8_0: 17\.5 MB, SHA-256 checked, in /);
+    const again = await hermes(["pull", "nous-hermes-llama2-13b:Q8_0", "--models-dir", dir, "--offline"]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /already in the models folder/);
+
+    const listed = await hermes(["models", "--models-dir", dir]);
+    assert.equal(listed.code, 0);
+    assert.match(listed.stdout, /^NAME\s+QUANT\s+SIZE\s+CHECKED\s+PATH\nnous-hermes-llama2-13b:Q8_0\s+Q8_0\s+17\.5 MB\s+SHA-256 checked\s+\/\S+Q8_0\.gguf\n$/);
+    const json = JSON.parse((await hermes(["models", "--models-dir", dir, "--json"])).stdout) as { models: Array<{ name: string; bytes: number; path: string; checked: string }> };
+    assert.deepEqual(json.models.map((m) => [m.name, m.bytes, m.path, m.checked]), [["nous-hermes-llama2-13b:Q8_0", model.length, path, "sha256"]]);
+
+    const removed = await hermes(["rm", "nous-hermes-llama2-13b:Q8_0", "--models-dir", dir]);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.match(removed.stdout, /^removed nous-hermes-llama2-13b:Q8_0: 17\.5 MB/);
+    assert.equal(existsSync(path), false);
+    assert.deepEqual(readdirSync(dir), [], "the emptied folders are gone too");
+    const missing = await hermes(["rm", "nous-hermes-llama2-13b:Q8_0", "--models-dir", dir]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /nous-hermes-llama2-13b:Q8_0 is not in the models folder .* \('hermes models' lists what is\)/);
+    assert.doesNotMatch(missing.stderr, /\n\s+at /);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("hermes serve --model hf:... downloads, verifies and serves the model; a chat completion through the openai client", async () => {
+  const dir = freshStore();
+  const child = spawn(process.execPath, [bin, "serve", "--model", "hf:test-org/tiny-GGUF:Q4_K_M", "--models-dir", dir, "--port", "0", "--threads", "1"], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: process.env,
+  });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let output = "";
+      const timer = setTimeout(() => reject(new Error(`not ready within 60 s:\n${output}`)), 60_000);
+      child.stderr.on("data", (data: Buffer) => {
+        output += data.toString();
+        const match = /ready at (http:\/\/\S+)\/v1 /.exec(output);
+        if (match?.[1]) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+      child.once("exit", (code) => reject(new Error(`server exited (${code}) before it was ready:\n${output}`)));
+    });
+    const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: "unused", maxRetries: 0, timeout: 60_000 });
+    const completion = await openai.chat.completions.create({ model: "tiny.Q4_K_M", messages: [{ role: "user", content: "Hi there!" }], max_tokens: 4 });
+    assert.equal(completion.object, "chat.completion");
+    assert.equal(completion.usage?.completion_tokens, 4);
+    assert.ok(existsSync(join(dir, "hf", "test-org", "tiny-GGUF", "tiny.Q4_K_M.gguf.hermes.json")));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    assert.equal(await exited, 0);
+  } finally {
+    child.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });
   }
 });

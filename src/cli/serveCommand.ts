@@ -1,9 +1,10 @@
-import { createWriteStream, existsSync, readFileSync } from "node:fs";
+import { createWriteStream, readFileSync } from "node:fs";
 import { createSecureContext } from "node:tls";
 import { parseArgs } from "node:util";
 import os from "node:os";
 import { DEFAULT_CACHE_DISK_BYTES, DEFAULT_PREFILL_CHUNK } from "../engine/engineDefaults.js";
 import { flashAttentionModes, kvCacheTypes, type FlashAttentionMode, type KvCacheType } from "../engine/kvCacheLayout.js";
+import { modelCatalogue } from "../models/modelCatalogue.js";
 import { moderationModes, type ModerationMode } from "../moderation/Moderator.js";
 import { ApiKeyRegistry } from "../server/ApiKeyRegistry.js";
 import { parseApiKeys, type ApiKeyEntry } from "../server/parseApiKeys.js";
@@ -12,12 +13,14 @@ import { demoModel } from "./demoModel.js";
 import { describeThreads } from "./describeThreads.js";
 import { numberFlag } from "./numberFlag.js";
 import { ProgressBar } from "./ProgressBar.js";
+import { modelStoreOptions, modelStoreUsage, resolveModelFlag } from "./resolveModelFlag.js";
 import { threadsFlags, threadsUsage } from "./threadsFlags.js";
 
-export const serveUsage = `hermes serve --model FILE.gguf [options]
+export const serveUsage = `hermes serve --model MODEL [options]
 hermes serve --demo [options]
 
-  --model FILE        GGUF model to serve
+  --model MODEL       GGUF model to serve: a file, hf:OWNER/REPO:QUANT, hf:OWNER/REPO/FILE.gguf, a URL, or
+                      ${modelCatalogue.map((entry) => entry.name).join(" / ")}[:QUANT] (downloaded once, see 'hermes pull')
   --demo              serve a freshly generated tiny model (random weights: its text is noise)
   --host HOST         address to listen on (default 127.0.0.1)
   --port N            port (default 8080; 0 = any free port)
@@ -42,10 +45,11 @@ ${threadsUsage("(--demo: 1, the demo model's batches are too small to share)")}
                       conversation returns (default: a quarter of the free memory, at most 8192; 0 = off)
   --cache-dir DIR     ... and past that, on disk in DIR, where the states survive restarts (default: none)
   --cache-dir-size MiB  bound of the states kept in DIR (default ${DEFAULT_CACHE_DISK_BYTES / 2 ** 20})
-  --embedding-model FILE  a GGUF for /embeddings, served under its own name (default: embeddings of --model)
+${modelStoreUsage}
+  --embedding-model MODEL  a GGUF for /embeddings, served under its own name (default: embeddings of --model)
   --moderation M      ${moderationModes.join(" | ")}: report the content filter's findings (default), also refuse
                       flagged prompts (400 content_filter) and withhold flagged output, or skip it
-  --moderation-model FILE  a Llama-Guard-style GGUF judging hate, self-harm, sexual and violent content
+  --moderation-model MODEL  a Llama-Guard-style GGUF judging hate, self-harm, sexual and violent content
   --api-key KEY       require 'Authorization: Bearer KEY' (or set HERMES_API_KEY); may be repeated
   --api-keys FILE     keys with names and limits, one a line: NAME KEY [rpm=N] [tpm=N] ('#' comments);
                       re-read on SIGHUP
@@ -101,6 +105,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       "embedding-model": { type: "string" },
       moderation: { type: "string", default: "report" },
       "moderation-model": { type: "string" },
+      ...modelStoreOptions,
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -114,8 +119,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     throw new Error(`--chat-format must be one of ${chatFormats.join(", ")}`);
   }
   if (values.demo === (values.model !== undefined)) throw new Error(`give either --model FILE or --demo\n\n${serveUsage}`);
-  const modelPath = values.model ?? demoModel();
-  if (!existsSync(modelPath)) throw new Error(`model file not found: ${modelPath}`);
+  const modelPath = values.model === undefined ? demoModel() : (await resolveModelFlag(values.model, values)).path;
   const port = numberFlag(values.port, "--port", "non-negative");
   const parallel = numberFlag(values.parallel, "--parallel", "positive");
   const contextSize = numberFlag(values["ctx-size"], "--ctx-size", "positive");
@@ -143,12 +147,12 @@ export async function serveCommand(args: string[]): Promise<number> {
     ...(cacheDirMiB !== undefined ? { diskBytes: cacheDirMiB * 2 ** 20 } : {}),
     warn: (message: string) => console.error(message),
   };
-  const embeddingPath = values["embedding-model"];
-  if (embeddingPath !== undefined && !existsSync(embeddingPath)) throw new Error(`embedding model file not found: ${embeddingPath}`);
+  const embeddingRef = values["embedding-model"];
+  const embeddingPath = embeddingRef === undefined ? undefined : (await resolveModelFlag(embeddingRef, values, "embedding model")).path;
   const moderationMode = values.moderation as ModerationMode;
   if (!moderationModes.includes(moderationMode)) throw new Error(`--moderation must be one of ${moderationModes.join(", ")}`);
-  const moderationPath = values["moderation-model"];
-  if (moderationPath !== undefined && !existsSync(moderationPath)) throw new Error(`moderation model file not found: ${moderationPath}`);
+  const moderationRef = values["moderation-model"];
+  const moderationPath = moderationRef === undefined ? undefined : (await resolveModelFlag(moderationRef, values, "moderation model")).path;
 
   // keys and certificates are checked before the model loads, so a mistake in them costs no loading time
   const fixedKeys: ApiKeyEntry[] = (values["api-key"] ?? (process.env.HERMES_API_KEY ? [process.env.HERMES_API_KEY] : [])).map((key, i, all) => ({
