@@ -31,14 +31,16 @@ interface Blob {
 }
 
 const PIECE = 64 * 1024;
+const LINK_BURST_MS = 20;
 
 /**
  * A local stand-in for the Hugging Face hub, for the routes node-llama-cpp's downloader and our model-info call use:
  * `GET api/models/OWNER/REPO/revision/main?blobs=true` (siblings with sizes and LFS SHA-256s, as the hub's API gives
  * them), `GET|HEAD OWNER/REPO/resolve/main/PATH` (a 302 to a CDN-like `/cdn/N/SHA256`, as the hub redirects LFS
  * files), and the CDN's `GET|HEAD` with `Range` (206), `Accept-Ranges` and an `ETag`. Counts the body bytes it sends.
+ * `bytesPerSecond` paces all its bodies together, as one network link would (the measurement's realistic case).
  */
-export async function startTestHub(repos: Record<string, HubRepoSpec>): Promise<TestHub> {
+export async function startTestHub(repos: Record<string, HubRepoSpec>, options: { bytesPerSecond?: number } = {}): Promise<TestHub> {
   const blobs = new Map<string, Blob>();
   const repoFiles = new Map<string, Map<string, Blob>>();
   for (const [index, [name, repo]] of Object.entries(repos).entries()) {
@@ -53,6 +55,8 @@ export async function startTestHub(repos: Record<string, HubRepoSpec>): Promise<
     repoFiles.set(name, files);
   }
   let cutBudget: number | undefined;
+  /** When the link is free again (with `bytesPerSecond`). */
+  let linkFreeAt = 0;
   const hub: Omit<TestHub, "url" | "close"> = {
     served: { ranged: 0, whole: 0 },
     requests: [],
@@ -110,6 +114,8 @@ export async function startTestHub(repos: Record<string, HubRepoSpec>): Promise<
     let at = start;
     const pump = (): void => {
       while (at <= end) {
+        // a 20 ms burst: timers fire a millisecond or more late, which would slow a pace set piece by piece
+        if (options.bytesPerSecond !== undefined && linkFreeAt - Date.now() > LINK_BURST_MS) return void setTimeout(pump, linkFreeAt - Date.now() - LINK_BURST_MS);
         let piece = blob.data.subarray(at, Math.min(at + PIECE, end + 1));
         if (range && cutBudget !== undefined) {
           if (cutBudget <= 0) {
@@ -126,6 +132,7 @@ export async function startTestHub(repos: Record<string, HubRepoSpec>): Promise<
           piece.writeUInt8(piece.readUInt8(offset) ^ 0xff, offset);
         }
         at += piece.length;
+        if (options.bytesPerSecond !== undefined) linkFreeAt = Math.max(linkFreeAt, Date.now()) + (piece.length / options.bytesPerSecond) * 1000;
         if (range) hub.served.ranged += piece.length;
         else hub.served.whole += piece.length;
         if (!res.write(piece)) return void res.once("drain", pump);
