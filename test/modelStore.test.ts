@@ -36,6 +36,7 @@ before(async () => {
     "test-org/resume-GGUF": { files: { "resume.Q4_K_M.gguf": big } },
     "test-org/corrupt-GGUF": { files: { "corrupt.Q4_K_M.gguf": model }, corruptByteAt: 12_345_678 },
     "test-org/gated-GGUF": { files: { "gated.Q4_K_M.gguf": model }, gatedToken: "hf_test_token" },
+    "test-org/private-GGUF": { files: { "private.Q4_K_M.gguf": model }, gatedToken: "hf_test_token", private: true },
   });
 });
 
@@ -227,19 +228,24 @@ test("offline: a cached model resolves with the hub gone; a missing one names th
   }
 });
 
-test("a gated repo's 401 becomes a message naming HF_TOKEN and the repo; with the token the download goes through", async () => {
+test("a gated repo's 401 (on the download) and a private one's (on the model info) become a message naming HF_TOKEN and the repo; with the token the download goes through", async () => {
   const dir = freshStore();
   try {
-    await assert.rejects(resolveModelRef("hf:test-org/gated-GGUF:Q4_K_M", { modelsDir: dir }), (error: Error) => {
-      assert.ok(error instanceof ModelAccessError);
-      assert.match(error.message, /the hub refused access to test-org\/gated-GGUF \(HTTP 401\): it is gated or private\. Set HF_TOKEN/);
-      return true;
-    });
+    for (const repo of ["test-org/gated-GGUF", "test-org/private-GGUF"]) {
+      await assert.rejects(resolveModelRef(`hf:${repo}:Q4_K_M`, { modelsDir: dir }), (error: Error) => {
+        assert.ok(error instanceof ModelAccessError);
+        assert.match(error.message, new RegExp(`^the hub refused access to ${repo} \\(HTTP 401\\): it is gated or private \\(or does not exist\\)\\. Set HF_TOKEN`));
+        return true;
+      });
+    }
+    assert.deepEqual(new ModelStore(dir).list(), []);
     process.env.HF_TOKEN = "hf_wrong";
     await assert.rejects(resolveModelRef("hf:test-org/gated-GGUF:Q4_K_M", { modelsDir: dir }), /The token in HF_TOKEN .* cannot read it/);
     process.env.HF_TOKEN = "hf_test_token";
-    const resolved = await resolveModelRef("hf:test-org/gated-GGUF:Q4_K_M", { modelsDir: dir });
-    assert.ok(readFileSync(resolved.path).equals(model));
+    for (const repo of ["test-org/gated-GGUF", "test-org/private-GGUF"]) {
+      const resolved = await resolveModelRef(`hf:${repo}:Q4_K_M`, { modelsDir: dir });
+      assert.ok(readFileSync(resolved.path).equals(model));
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

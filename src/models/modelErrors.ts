@@ -15,7 +15,8 @@ export class NoSuchModelFileError extends ModelRefError {}
 export class ModelAccessError extends ModelRefError {
   constructor(repo: string, status: number, tokenSent: boolean) {
     super(
-      `the hub refused access to ${repo} (HTTP ${status}): it is gated or private. ` +
+      // the hub answers 401 for a repo that does not exist too, so as not to tell private repos from missing ones
+      `the hub refused access to ${repo} (HTTP ${status}): it is gated or private (or does not exist). ` +
         (tokenSent
           ? "The token in HF_TOKEN (or the Hugging Face token file) cannot read it: accept the repo's terms on its page with that account, or use a token that can."
           : "Set HF_TOKEN to a Hugging Face access token that can read it (https://huggingface.co/settings/tokens), after accepting the repo's terms on its page."),

@@ -14,11 +14,11 @@ export type ModelRef =
 export const DEFAULT_QUANT = "Q4_K_M";
 
 export const modelRefForms = `a model is one of:
-  FILE.gguf                     a file on this machine
-  hf:OWNER/REPO:QUANT           the GGUF of a Hugging Face repo whose name carries QUANT (e.g. Q4_K_M, the default)
-  hf:OWNER/REPO/PATH.gguf       one file of a repo
-  https://HOST/PATH.gguf        a file on the web
-  ${modelCatalogue.map((entry) => entry.name).join(", ")}[:QUANT]  (${modelCatalogue.map((entry) => entry.defaultQuant).join(", ")} by default)`;
+  FILE.gguf                       a file on this machine
+  hf:OWNER/REPO:QUANT             the GGUF of a Hugging Face repo whose name carries QUANT (Q4_K_M by default)
+  hf:OWNER/REPO/PATH.gguf         one file of a repo
+  https://HOST/PATH.gguf          a file on the web
+${modelCatalogue.map((entry) => `  ${`${entry.name}[:QUANT]`.padEnd(32)}hf:${entry.repo}, ${entry.defaultQuant} by default`).join("\n")}`;
 
 const repoPart = /^[\w.-]+$/;
 const quantPattern = /^\w+$/;

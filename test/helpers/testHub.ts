@@ -5,8 +5,13 @@ import type { AddressInfo } from "node:net";
 export interface HubRepoSpec {
   /** Path in the repo → content. */
   files: Record<string, Buffer>;
-  /** Answers 401 (model info and downloads) unless the request carries this bearer token. */
+  /**
+   * Answers its downloads with 401 unless the request carries this bearer token; its model info stays public, as the
+   * hub's is for a gated repo.
+   */
   gatedToken?: string;
+  /** Answers its model info with 401 too, as the hub does for a private repo (and for one that does not exist). */
+  private?: boolean;
   /** Serves this byte offset of every file flipped, while the model info states the true SHA-256: a bad mirror. */
   corruptByteAt?: number;
 }
@@ -74,7 +79,7 @@ export async function startTestHub(repos: Record<string, HubRepoSpec>, options: 
       const name = decodeURIComponent(info[1]!);
       const files = repoFiles.get(name);
       if (!files) return json(res, 404, { error: "Repository not found" });
-      if (refused(req, repos[name]!)) return json(res, 401, { error: `Access to model ${name} is restricted. You must have access to it and be authenticated to access it. Please log in.` });
+      if (repos[name]!.private && refused(req, repos[name]!)) return json(res, 401, { error: "Repository not found" });
       const siblings = [...files].map(([path, blob]) => ({
         rfilename: path,
         size: blob.data.length,
