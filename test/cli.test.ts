@@ -124,6 +124,13 @@ const badCalls: Array<[string[], RegExp]> = [
   [["chat", "--demo", "--threads-batch", "0"], /--threads-batch must be a positive integer/],
   [["eval", "--model", bin, "--tasks", "arc_easy", "--data", "/tmp", "--threads", "1.5"], /--threads must be auto or a positive integer/],
   [["eval", "--model", bin, "--tasks", "arc_easy", "--data", "/tmp", "--threads-batch", "none"], /--threads-batch must be a positive integer/],
+  [["pull"], /give one model to pull/],
+  [["pull", "hf:TheBloke"], /"hf:TheBloke" is not a Hugging Face reference: use hf:OWNER\/REPO:QUANT or hf:OWNER\/REPO\/PATH\.gguf/],
+  [["pull", "nous-hermes-llama2-7b:Q8_0", "--offline", "--models-dir", "/nonexistent-models"], /nous-hermes-llama2-7b:Q8_0 is not in the model cache \(\/nonexistent-models\) and downloads are off \(--offline\): run 'hermes pull nous-hermes-llama2-7b:Q8_0 --models-dir \/nonexistent-models'/],
+  [["serve", "--model", "nous-hermes-llama2-13b", "--offline", "--models-dir", "/nonexistent-models"], /nous-hermes-llama2-13b:Q4_K_M is not in the model cache/],
+  [["chat", "--model", "hf:o/r:Q4_K_M", "--offline", "--models-dir", "/nonexistent-models"], /hf:o\/r:Q4_K_M is not in the model cache/],
+  [["rm", "nous-hermes-llama2-7b", "--models-dir", "/nonexistent-models"], /nous-hermes-llama2-7b is not in the models folder \/nonexistent-models/],
+  [["models", "--jsn"], /Unknown option '--jsn'/],
   [["frobnicate"], /unknown command 'frobnicate'/],
 ];
 

@@ -14,12 +14,16 @@ export class ProgressBar {
     this.tty = Boolean(stream.isTTY);
   }
 
-  /** `fraction` in 0..1; `detail` is shown after the percentage. */
-  update(fraction: number, detail = ""): void {
+  /**
+   * `fraction` in 0..1; `detail` is shown after the percentage. The time left is `secondsLeft` when given (a resumed
+   * download knows it better; null: not known yet, none shown), else extrapolated from the time since the bar started.
+   */
+  update(fraction: number, detail = "", secondsLeft?: number | null): void {
     const f = Math.min(1, Math.max(0, fraction));
     const percent = Math.floor(f * 100);
     const elapsed = (Date.now() - this.started) / 1000;
-    const eta = f > 0 && f < 1 ? ` eta ${Math.ceil((elapsed / f) * (1 - f))}s` : "";
+    const left = secondsLeft === undefined ? (f > 0 ? (elapsed / f) * (1 - f) : undefined) : secondsLeft;
+    const eta = left !== undefined && left !== null && f < 1 ? ` eta ${Math.ceil(left)}s` : "";
     if (this.tty) {
       const width = 30;
       const filled = Math.round(f * width);

@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { Moderator } from "../moderation/Moderator.js";
@@ -9,17 +8,20 @@ import { demoModel } from "./demoModel.js";
 import { describeThreads } from "./describeThreads.js";
 import { ModelFleet } from "../serving/ModelFleet.js";
 import { ProgressBar } from "./ProgressBar.js";
+import { modelStoreOptions, modelStoreUsage, resolveModelFlag } from "./resolveModelFlag.js";
 import { numberFlag } from "./numberFlag.js";
 import { threadsFlags, threadsUsage } from "./threadsFlags.js";
 
-export const chatUsage = `hermes chat --model FILE.gguf [options]
+export const chatUsage = `hermes chat --model MODEL [options]
 hermes chat --demo [options]
 
 Talks with the model in the terminal: each line you type is a user turn, the answer streams back, and the whole
 conversation is the next prompt. /reset starts over, /exit (or end of input) quits; Ctrl-C stops an answer.
 After each answer a line on stderr gives its tokens and speed.
 
-  --model FILE        GGUF model
+  --model MODEL       GGUF model: a file, hf:OWNER/REPO:QUANT, hf:OWNER/REPO/FILE.gguf, a URL or a short name
+                      (see 'hermes pull')
+${modelStoreUsage}
   --demo              a freshly generated tiny model (random weights: its text is noise)
   --system TEXT       a system message first
   --chat-format F     ${chatFormats.join(" | ")} (default: the GGUF's template, else alpaca)
@@ -43,6 +45,7 @@ export async function chatCommand(args: string[]): Promise<number> {
       "ctx-size": { type: "string" },
       threads: { type: "string" },
       "threads-batch": { type: "string" },
+      ...modelStoreOptions,
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -60,8 +63,7 @@ export async function chatCommand(args: string[]): Promise<number> {
   const seed = numberFlag(values.seed, "--seed", { min: 0 });
   const contextSize = numberFlag(values["ctx-size"], "--ctx-size", { min: 1 });
   const threads = threadsFlags(values.threads, values["threads-batch"], values.demo ? 1 : undefined);
-  const modelPath = values.model ?? demoModel();
-  if (!existsSync(modelPath)) throw new Error(`model file not found: ${modelPath}`);
+  const modelPath = values.model === undefined ? demoModel() : (await resolveModelFlag(values.model, values)).path;
 
   const progress = new ProgressBar(`loading ${modelPath}`);
   const fleet = await ModelFleet.open({ models: [{

@@ -11,16 +11,19 @@ import { suiteAverages } from "../eval/suiteAverages.js";
 import type { TaskDocument } from "../eval/tasks/TaskDocument.js";
 import { describeThreads } from "./describeThreads.js";
 import { ProgressBar } from "./ProgressBar.js";
+import { modelStoreOptions, modelStoreUsage, resolveModelFlag } from "./resolveModelFlag.js";
 import { numberFlag } from "./numberFlag.js";
 import { threadsFlags, threadsUsage } from "./threadsFlags.js";
 
-export const evalUsage = `hermes eval --model FILE.gguf --tasks gpt4all,agieval,bigbench|TASK,... --data DIR [options]
+export const evalUsage = `hermes eval --model MODEL --tasks gpt4all,agieval,bigbench|TASK,... --data DIR [options]
 hermes eval --target http://HOST:PORT/v1 --tasks ... --data DIR [options]
 
 Scores the model on the model cards' benchmarks exactly as EleutherAI's lm-evaluation-harness (v0.3) did:
 0-shot log-likelihood of each choice, acc / acc_norm / multiple_choice_grade, the harness's standard errors, and
 the cards' averages. Prints the cards' tables.
 
+  --model MODEL       a GGUF file, hf:OWNER/REPO:QUANT, hf:OWNER/REPO/FILE.gguf, a URL or a short name (see 'hermes pull')
+${modelStoreUsage}
   --data DIR          datasets as downloaded from the Hugging Face hub, DIR/<owner>__<name>/..., and the BigBench
                       task files as DIR/bigbench/<task>.json (see README: Evaluation)
   --limit N           score N documents of each task, the ones lm-evaluation-harness's --limit picks (its
@@ -50,6 +53,7 @@ export async function evalCommand(args: string[]): Promise<number> {
       parallel: { type: "string", default: "4" },
       threads: { type: "string" },
       "threads-batch": { type: "string" },
+      ...modelStoreOptions,
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -62,7 +66,7 @@ export async function evalCommand(args: string[]): Promise<number> {
     throw new Error(`--model (or --target), --tasks and --data are required\n\n${evalUsage}`);
   }
   if (values.model && values.target) throw new Error("--model and --target exclude each other: score here, or through the server");
-  if (values.model && !existsSync(values.model)) throw new Error(`model file not found: ${values.model}`);
+  const modelPath = values.model ? (await resolveModelFlag(values.model, values)).path : undefined;
   if (!existsSync(values.data)) throw new Error(`data directory not found: ${values.data}`);
   const tasks = expandTasks(values.tasks);
   const limit = numberFlag(values.limit, "--limit", "positive");
@@ -87,7 +91,7 @@ export async function evalCommand(args: string[]): Promise<number> {
     modelName = `${remote.model} at ${values.target}`;
   } else {
     // the longest request of these tasks is ~1.5k tokens (LSAT-RC passages); 2048 keeps the KV cache small
-    const local = await LoglikelihoodScorer.load({ modelPath: values.model!, contextSize: 2048, parallel, documents: inFlight, ...threads });
+    const local = await LoglikelihoodScorer.load({ modelPath: modelPath!, contextSize: 2048, parallel, documents: inFlight, ...threads });
     console.error(`${values.model}: ${describeThreads(local.threads, 1)}`);
     scorer = local;
     modelName = values.model!;

@@ -13,6 +13,18 @@ const commands: Record<string, () => Promise<CommandModule>> = {
     const m = await import("./chatCommand.js");
     return { run: m.chatCommand, usage: m.chatUsage };
   },
+  pull: async () => {
+    const m = await import("./pullCommand.js");
+    return { run: m.pullCommand, usage: m.pullUsage };
+  },
+  models: async () => {
+    const m = await import("./modelsCommand.js");
+    return { run: m.modelsCommand, usage: m.modelsUsage };
+  },
+  rm: async () => {
+    const m = await import("./rmCommand.js");
+    return { run: m.rmCommand, usage: m.rmUsage };
+  },
   synth: async () => {
     const m = await import("./synthCommand.js");
     return { run: m.synthCommand, usage: m.synthUsage };

@@ -1,9 +1,11 @@
-import { createWriteStream, existsSync, readFileSync } from "node:fs";
+import { createWriteStream, readFileSync } from "node:fs";
 import { createSecureContext } from "node:tls";
 import { parseArgs } from "node:util";
 import os from "node:os";
 import { DEFAULT_CACHE_DISK_BYTES, DEFAULT_PREFILL_CHUNK } from "../engine/engineDefaults.js";
 import { flashAttentionModes, kvCacheTypes, type FlashAttentionMode, type KvCacheType } from "../engine/kvCacheLayout.js";
+import { modelCatalogue } from "../models/modelCatalogue.js";
+import { modelsInFolder } from "../models/modelsInFolder.js";
 import { moderationModes, type ModerationMode } from "../moderation/Moderator.js";
 import { ApiKeyRegistry } from "../server/ApiKeyRegistry.js";
 import { parseApiKeys, type ApiKeyEntry } from "../server/parseApiKeys.js";
@@ -12,13 +14,19 @@ import { demoModel } from "./demoModel.js";
 import { describeThreads } from "./describeThreads.js";
 import { numberFlag } from "./numberFlag.js";
 import { ProgressBar } from "./ProgressBar.js";
+import { modelStoreOptions, resolveModelFlag } from "./resolveModelFlag.js";
 import { threadsFlags, threadsUsage } from "./threadsFlags.js";
 
-export const serveUsage = `hermes serve --model FILE.gguf [options]
+export const serveUsage = `hermes serve --model MODEL [options]
 hermes serve --demo [options]
 
-  --model FILE        GGUF model to serve; may be repeated: the first is loaded at start, the others when a request
-                      names them
+  --model MODEL       GGUF model to serve: a file, hf:OWNER/REPO:QUANT, hf:OWNER/REPO/FILE.gguf, a URL, or
+                      ${modelCatalogue.map((entry) => entry.name).join(" / ")}[:QUANT] (downloaded once, see 'hermes pull');
+                      may be repeated: the first is loaded at start, the others when a request names them
+  --models-dir DIR    also serve every model in DIR: those pulled into it, and the GGUF files put there (top level,
+                      or a folder each); it is where --model downloads to (default $HERMES_HOME/models, HERMES_HOME
+                      defaulting to ~/.cache/hermes-serve)
+  --offline           use the models folder only, never the network (also: HF_HUB_OFFLINE=1)
   --models-max K      models loaded at once, at most; loading another unloads the least recently used idle one
                       (default: as many as fit in the available memory)
   --idle-unload S     unload a model no request has used for S seconds (default 0: never)
@@ -46,10 +54,10 @@ ${threadsUsage("(--demo: 1, the demo model's batches are too small to share)")}
                       conversation returns (default: a quarter of the free memory, at most 8192; 0 = off)
   --cache-dir DIR     ... and past that, on disk in DIR, where the states survive restarts (default: none)
   --cache-dir-size MiB  bound of the states kept in DIR (default ${DEFAULT_CACHE_DISK_BYTES / 2 ** 20})
-  --embedding-model FILE  a GGUF for /embeddings, served under its own name (default: embeddings of --model)
+  --embedding-model MODEL  a GGUF for /embeddings, served under its own name (default: embeddings of --model)
   --moderation M      ${moderationModes.join(" | ")}: report the content filter's findings (default), also refuse
                       flagged prompts (400 content_filter) and withhold flagged output, or skip it
-  --moderation-model FILE  a Llama-Guard-style GGUF judging hate, self-harm, sexual and violent content
+  --moderation-model MODEL  a Llama-Guard-style GGUF judging hate, self-harm, sexual and violent content
   --api-key KEY       require 'Authorization: Bearer KEY' (or set HERMES_API_KEY); may be repeated
   --api-keys FILE     keys with names and limits, one a line: NAME KEY [rpm=N] [tpm=N] ('#' comments);
                       re-read on SIGHUP
@@ -107,6 +115,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       "embedding-model": { type: "string" },
       moderation: { type: "string", default: "report" },
       "moderation-model": { type: "string" },
+      ...modelStoreOptions,
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -119,11 +128,12 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (chatFormat !== undefined && !chatFormats.includes(chatFormat as ChatFormat)) {
     throw new Error(`--chat-format must be one of ${chatFormats.join(", ")}`);
   }
-  if (values.demo === (values.model !== undefined)) throw new Error(`give either --model FILE or --demo\n\n${serveUsage}`);
-  const modelPaths = values.model ?? [demoModel()];
-  for (const path of modelPaths) if (!existsSync(path)) throw new Error(`model file not found: ${path}`);
+  if (values.demo && (values.model !== undefined || values["models-dir"] !== undefined)) throw new Error("--demo serves the generated model alone: no --model or --models-dir with it");
+  if (!values.demo && values.model === undefined && values["models-dir"] === undefined) {
+    throw new Error(`give either --model FILE or --demo (or --models-dir DIR, to serve the models in it)\n\n${serveUsage}`);
+  }
   const aliases = values["model-alias"] ?? [];
-  if (aliases.length > modelPaths.length) throw new Error(`${aliases.length} --model-alias for ${modelPaths.length} --model`);
+  if (aliases.length > (values.model?.length ?? 0)) throw new Error(`${aliases.length} --model-alias for ${values.model?.length ?? 0} --model`);
   const modelsMax = numberFlag(values["models-max"], "--models-max", "positive");
   const idleUnload = numberFlag(values["idle-unload"], "--idle-unload", "seconds");
   const port = numberFlag(values.port, "--port", "non-negative");
@@ -153,12 +163,12 @@ export async function serveCommand(args: string[]): Promise<number> {
     ...(cacheDirMiB !== undefined ? { diskBytes: cacheDirMiB * 2 ** 20 } : {}),
     warn: (message: string) => console.error(message),
   };
-  const embeddingPath = values["embedding-model"];
-  if (embeddingPath !== undefined && !existsSync(embeddingPath)) throw new Error(`embedding model file not found: ${embeddingPath}`);
+  const embeddingRef = values["embedding-model"];
+
   const moderationMode = values.moderation as ModerationMode;
   if (!moderationModes.includes(moderationMode)) throw new Error(`--moderation must be one of ${moderationModes.join(", ")}`);
-  const moderationPath = values["moderation-model"];
-  if (moderationPath !== undefined && !existsSync(moderationPath)) throw new Error(`moderation model file not found: ${moderationPath}`);
+  const moderationRef = values["moderation-model"];
+
 
   // keys and certificates are checked before the model loads, so a mistake in them costs no loading time
   const fixedKeys: ApiKeyEntry[] = (values["api-key"] ?? (process.env.HERMES_API_KEY ? [process.env.HERMES_API_KEY] : [])).map((key, i, all) => ({
@@ -200,6 +210,17 @@ export async function serveCommand(args: string[]): Promise<number> {
 
   // llama.cpp's bindings load only once every flag has been checked: a mistake is reported at once
   const { startHermes } = await import("./startHermes.js");
+  // the models last: a mistake in any flag is reported before a download starts
+  const modelPaths = values.demo ? [demoModel()] : [];
+  for (const ref of values.model ?? []) modelPaths.push((await resolveModelFlag(ref, values)).path);
+  const folder = values["models-dir"];
+  if (folder !== undefined) {
+    const found = modelsInFolder(folder).filter((path) => !modelPaths.includes(path));
+    if (found.length === 0 && modelPaths.length === 0) throw new Error(`no model in ${folder}: put GGUF files there, or pull one (hermes pull MODEL --models-dir ${folder})`);
+    modelPaths.push(...found);
+  }
+  const embeddingPath = embeddingRef === undefined ? undefined : (await resolveModelFlag(embeddingRef, values, "embedding model")).path;
+  const moderationPath = moderationRef === undefined ? undefined : (await resolveModelFlag(moderationRef, values, "moderation model")).path;
   const progress = new ProgressBar(`loading ${modelPaths[0]}`);
   const apiKeys = keyEntries.length > 0 ? new ApiKeyRegistry(keyEntries) : undefined;
   const hermes = await startHermes({
