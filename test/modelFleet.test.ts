@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import OpenAI from "openai";
 import { startHermes, type Hermes } from "../src/cli/startHermes.js";
 import { synthesizeLlamaModel } from "../src/gguf/synthesizeLlamaModel.js";
+import { modelsInFolder } from "../src/models/modelsInFolder.js";
 import { ApiKeyRegistry } from "../src/server/ApiKeyRegistry.js";
 import { postJson } from "./helpers/testServer.js";
 import { waitUntil } from "./helpers/waitUntil.js";
@@ -216,5 +219,45 @@ test("--idle-unload: a model no request uses is unloaded after the idle time, an
     assert.equal(model.counters.unloads, 1);
   } finally {
     await hermes.dispose();
+  }
+});
+
+test("hermes serve --models-dir DIR serves every GGUF in it (top level, a folder each; a split model by its first part), and only those", async () => {
+  const paths = models();
+  const dir = mkdtempSync(join(os.tmpdir(), "hermes-models-dir-"));
+  copyFileSync(paths.a, join(dir, "fleet-a.gguf"));
+  mkdirSync(join(dir, "b"));
+  copyFileSync(paths.b, join(dir, "b", "fleet-b.gguf"));
+  // not models: a second part of a split file, a download in progress, a file that is no GGUF
+  writeFileSync(join(dir, "other-00002-of-00002.gguf"), "");
+  mkdirSync(join(dir, ".partial"));
+  writeFileSync(join(dir, ".partial", "half.gguf"), "");
+  writeFileSync(join(dir, "notes.txt"), "");
+  assert.deepEqual(modelsInFolder(dir), [join(dir, "b", "fleet-b.gguf"), join(dir, "fleet-a.gguf")]);
+
+  const child = spawn(process.execPath, [fileURLToPath(new URL("../../bin/hermes.cjs", import.meta.url)), "serve", "--models-dir", dir, "--port", "0", "--threads", "1", "--ctx-size", "256"], { stdio: ["ignore", "pipe", "pipe"] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let output = "";
+      const timer = setTimeout(() => reject(new Error(`not ready within 60 s:\n${output}`)), 60_000);
+      const read = (data: Buffer): void => {
+        output += data.toString();
+        const match = /ready at (http:\/\/\S+\/v1)/.exec(output);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]!);
+        }
+      };
+      child.stdout!.on("data", read);
+      child.stderr!.on("data", read);
+      child.once("exit", (code) => reject(new Error(`exited with ${code}:\n${output}`)));
+    });
+    const client = new OpenAI({ baseURL: url, apiKey: "none", maxRetries: 0, timeout: 60_000 });
+    const listed = (await client.models.list()).data.map((m) => m.id);
+    assert.deepEqual(listed, ["fleet-b", "fleet-a"]);
+    const answer = await client.chat.completions.create({ model: "fleet-a", messages: [{ role: "user", content: "hi" }], max_tokens: 2 });
+    assert.equal(answer.model, "fleet-a");
+  } finally {
+    child.kill("SIGKILL");
   }
 });
