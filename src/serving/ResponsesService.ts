@@ -1,21 +1,20 @@
-import type { GenerationUsage } from "../engine/types.js";
-import { objectId, toOutputLogprobs, toResponseUsage, type OutputItem, type ResponseObject, type ResponseSettings, type ResponseStreamEvent } from "../protocol/responseObjects.js";
-import { toolCallId, unixTime } from "../protocol/responses.js";
+import { objectId, type ResponseObject, type ResponseSettings, type ResponseStreamEvent } from "../protocol/responseObjects.js";
+import { unixTime } from "../protocol/responses.js";
 import type { ResponsesRequest } from "../protocol/responsesRequest.js";
 import { toResponsesParams } from "../protocol/toResponsesParams.js";
 import { GenerationSurface } from "./GenerationSurface.js";
 import type { GenerationObserver } from "./GenerationObserver.js";
-import type { ChoiceResult } from "./pipelineTypes.js";
 import { responseEvents } from "./responseEvents.js";
-import { incompleteReason, responseObject, type ResponseRendering } from "./responseObject.js";
+import type { ResponseRendering } from "./responseObject.js";
 import type { ServedModel } from "./ServedModel.js";
+import { wholeResponse } from "./wholeResponse.js";
 
 export type ResponsesResult = { stream: false; response: ResponseObject } | { stream: true; chunks: AsyncIterable<ResponseStreamEvent> };
 
 /**
  * OpenAI's Responses API, stateless, independent of HTTP: the request mapped to a conversation
  * (`toResponsesParams`) runs as every chat dialect's does (`GenerationSurface.conversation`), and its one choice is
- * rendered as the response object (`responseObject`) or its semantic events (`responseEvents`).
+ * rendered as the response object (`wholeResponse`) or its semantic events (`responseEvents`).
  */
 export class ResponsesService extends GenerationSurface<ResponsesRequest, ResponsesResult> {
   protected async run(model: ServedModel, request: ResponsesRequest, signal?: AbortSignal, observer?: GenerationObserver): Promise<ResponsesResult> {
@@ -54,25 +53,4 @@ function formatOf(format: NonNullable<ResponsesRequest["text"]>["format"]): Resp
   if (!format || format.type === "text") return { type: "text" };
   if (format.type === "json_object") return { type: "json_object" };
   return { type: "json_schema", name: format.name, schema: format.schema, strict: format.strict ?? false, ...(format.description != null ? { description: format.description } : {}) };
-}
-
-/**
- * A whole response from the pipeline's choice: the content runs as message items and each call as a function_call
- * item, in the order the model wrote them (a message even when it wrote nothing); a message that ends an
- * incomplete response is incomplete; the logprobs go with the first message.
- */
-function wholeResponse(result: ChoiceResult, usage: GenerationUsage, rendering: ResponseRendering): ResponseObject {
-  const output: OutputItem[] = [];
-  for (const piece of result.pieces) {
-    const last = output.at(-1);
-    if (piece.type === "call") output.push({ id: objectId("fc"), type: "function_call", status: "completed", call_id: toolCallId(), name: piece.call.name, arguments: piece.call.arguments });
-    else if (last?.type === "message") last.content[0]!.text += piece.text;
-    else output.push({ id: objectId("msg"), type: "message", status: "completed", role: "assistant", content: [{ type: "output_text", text: piece.text, annotations: [], logprobs: [] }] });
-  }
-  if (output.length === 0) output.push({ id: objectId("msg"), type: "message", status: "completed", role: "assistant", content: [{ type: "output_text", text: "", annotations: [], logprobs: [] }] });
-  const first = output.find((item) => item.type === "message");
-  if (first && rendering.wantsLogprobs) first.content[0]!.logprobs = toOutputLogprobs(result.logprobs);
-  const last = output.at(-1)!;
-  if (incompleteReason(result.finishReason) && last.type === "message") last.status = "incomplete";
-  return responseObject(rendering, { output, end: result.finishReason, usage: toResponseUsage(usage) });
 }
