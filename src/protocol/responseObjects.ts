@@ -99,12 +99,14 @@ export type ResponseErrorCode = "server_error" | "rate_limit_exceeded" | "invali
 
 type Numbered<T> = T & { sequence_number: number };
 type Located = { item_id: string; output_index: number };
+/** One event type per name (so that `Extract` finds each by its `type`). */
+type Each<Name extends string, Body> = { [N in Name]: { type: N } & Body }[Name];
 
 /** A stream's events, in OpenAI's names; each carries its place in the stream (`sequence_number`). */
 export type ResponseStreamEvent = Numbered<
-  | { type: "response.created" | "response.in_progress" | "response.completed" | "response.incomplete" | "response.failed"; response: ResponseObject }
-  | { type: "response.output_item.added" | "response.output_item.done"; output_index: number; item: OutputItem }
-  | (Located & { type: "response.content_part.added" | "response.content_part.done"; content_index: number; part: OutputText })
+  | Each<"response.created" | "response.in_progress" | "response.completed" | "response.incomplete" | "response.failed", { response: ResponseObject }>
+  | Each<"response.output_item.added" | "response.output_item.done", { output_index: number; item: OutputItem }>
+  | Each<"response.content_part.added" | "response.content_part.done", Located & { content_index: number; part: OutputText }>
   | (Located & { type: "response.output_text.delta"; content_index: number; delta: string; logprobs: DeltaLogprob[] })
   | (Located & { type: "response.output_text.done"; content_index: number; text: string; logprobs: DeltaLogprob[] })
   | (Located & { type: "response.function_call_arguments.delta"; delta: string })

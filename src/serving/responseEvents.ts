@@ -82,9 +82,11 @@ export async function* responseEvents(events: AsyncIterable<PipelineEvent>, rend
     }
   }
 
+  let started = false;
   try {
     for await (const event of events) {
       if (event.type === "start") {
+        started = true;
         const response = responseObject(rendering, { output: [] });
         yield { type: "response.created", response, sequence_number: sequence++ };
         yield { type: "response.in_progress", response, sequence_number: sequence++ };
@@ -102,8 +104,9 @@ export async function* responseEvents(events: AsyncIterable<PipelineEvent>, rend
       }
     }
   } catch (thrown) {
+    // before the start, a refusal (no slot, the queue full) is the route's plain error status
     const error = apiErrorOf(thrown);
-    if (!(error instanceof ApiError)) throw error;
+    if (!started || !(error instanceof ApiError)) throw error;
     yield renderResponsesError(error, sequence++);
     yield { type: "response.failed", response: responseObject(rendering, { output: structuredClone(output), error: responseFailure(error) }), sequence_number: sequence++ };
   }
