@@ -1,7 +1,7 @@
 import { InvalidRequestError } from "../errors/ApiError.js";
 import type { ToolChatMessage } from "../tools/types.js";
 import type { ResponsesContentPart, ResponsesInputItem, ResponsesRequest } from "./responsesRequest.js";
-import { shared, toolsOf, unsupported, type ChatParams, type RequestedOutput, type ToolNames } from "./toGenerationParams.js";
+import { shared, toolsOf, unsupported, type ChatParams, type RequestedOutput, type ToolFields, type ToolNames } from "./toGenerationParams.js";
 
 /** The Responses API's names for the tool fields, for the 400s of `toolsOf`. */
 const TOOL_NAMES: ToolNames = { tools: "tools", choice: "tool_choice", parameters: (index) => `tools[${index}].parameters` };
@@ -58,7 +58,7 @@ function refuseStateful(request: ResponsesRequest): void {
 }
 
 /** `tool_choice` in chat's form; a choice of anything but a function is refused. */
-function toolChoice(choice: ResponsesRequest["tool_choice"]): Parameters<typeof toolsOf>[0]["tool_choice"] {
+function toolChoice(choice: ResponsesRequest["tool_choice"]): ToolFields["tool_choice"] {
   if (choice == null || typeof choice === "string") return choice;
   if (choice.type === "function") {
     if (!("name" in choice) || typeof choice.name !== "string") throw new InvalidRequestError("Missing required parameter: 'tool_choice.name'.", "tool_choice.name", "missing_required_parameter");
