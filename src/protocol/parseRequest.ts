@@ -31,7 +31,9 @@ function specific(issue: z.core.$ZodIssue | undefined): z.core.$ZodIssue | undef
   if (issue?.code !== "invalid_union") return issue;
   for (const branch of issue.errors) {
     const inner = branch[0];
-    if (inner && !(inner.code === "invalid_type" && inner.path.length === 0) && inner.code !== "invalid_union") {
+    // an item of a listed type that names no type the list knows is as specific as a bound
+    const unknownType = inner?.code === "invalid_union" && "discriminator" in inner;
+    if (inner && !(inner.code === "invalid_type" && inner.path.length === 0) && (inner.code !== "invalid_union" || unknownType)) {
       return { ...inner, path: [...issue.path, ...inner.path] };
     }
   }

@@ -17,6 +17,7 @@ import { chatCompletionRequestSchema, completionRequestSchema } from "../protoco
 import { embeddingRequestSchema } from "../protocol/embeddings.js";
 import { detokenizeRequestSchema, tokenizeRequestSchema } from "../protocol/tokenizer.js";
 import { ChatCompletionService } from "../serving/ChatCompletionService.js";
+import { ResponsesService } from "../serving/ResponsesService.js";
 import { CompletionService } from "../serving/CompletionService.js";
 import type { Moderator } from "../moderation/Moderator.js";
 import type { EmbeddingModel } from "../serving/EmbeddingModel.js";
@@ -32,6 +33,8 @@ import type { KeyLimiter } from "./KeyLimiter.js";
 import { discardBody } from "./discardBody.js";
 import { ServerMetrics } from "./ServerMetrics.js";
 import { requestId } from "./requestId.js";
+import { addResponsesRoutes } from "./responsesRoutes.js";
+import type { RenderedResult, RouteEdge } from "./RouteEdge.js";
 import { sseResponse } from "./sseResponse.js";
 import { toApiError } from "./toApiError.js";
 
@@ -84,12 +87,18 @@ export function createApp(options: AppOptions): Hono<Env> {
   const app = new Hono<Env>();
   const fleet = options.models;
   const chat = new ChatCompletionService(fleet, options.moderator);
+  const responses = new ResponsesService(fleet, options.moderator);
   const completions = new CompletionService(fleet, options.moderator);
   const tokenizer = new TokenizerService(fleet);
   const embeddings = new EmbeddingService(fleet, options.embeddingModel);
   const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
   const separate = options.embeddingModel;
   const draining = options.isDraining ?? (() => false);
+  const edge: RouteEdge<Env> = {
+    body: jsonBody,
+    observe,
+    respond: (c, run) => withDeadline(c.req.raw.signal, options.requestTimeoutMs ?? 0, run),
+  };
   /** What every API route goes through first: the drain check, the API key check (when set) and the body limit. */
   const guards: Array<MiddlewareHandler<Env>> = [
     async (_c, next) => {
@@ -177,6 +186,7 @@ export function createApp(options: AppOptions): Hono<Env> {
       const observer = observe(c, request.model, request.input);
       return withDeadline(c.req.raw.signal, options.requestTimeoutMs ?? 0, async (signal) => ({ json: await embeddings.create(request, signal, observer) }));
     });
+    addResponsesRoutes(api, responses, edge);
     api.get("/models", (c) => {
       const list: ModelList = { object: "list", data: [...fleet.models.map((model) => model.card()), ...(separate ? [separate.card()] : [])] };
       return c.json(list);
@@ -208,17 +218,17 @@ function modelHealth(model: FleetModel): Record<string, unknown> {
 
 /**
  * Runs a completion under the client's signal joined with the request deadline (which aborts with a 504 reason),
- * and renders its result: JSON, or SSE whose end also ends the deadline.
+ * and renders its result: JSON, or SSE (in its dialect) whose end also ends the deadline.
  */
 async function withDeadline(
   client: AbortSignal,
   timeoutMs: number,
-  run: (signal: AbortSignal) => Promise<Rendered>,
+  run: (signal: AbortSignal) => Promise<RenderedResult>,
 ): Promise<Response> {
   if (timeoutMs <= 0) return render(await run(client));
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new RequestTimeoutError(timeoutMs)), timeoutMs);
-  let result: Rendered;
+  let result: RenderedResult;
   try {
     result = await run(AbortSignal.any([client, deadline.signal]));
   } catch (error) {
@@ -238,13 +248,12 @@ async function withDeadline(
         clearTimeout(timer);
       }
     })(),
+    result.dialect,
   );
 }
 
-type Rendered = { json: unknown } | { chunks: AsyncIterable<unknown> };
-
-function render(result: Rendered): Response | Promise<Response> {
-  return "json" in result ? Response.json(result.json) : sseResponse(result.chunks);
+function render(result: RenderedResult): Response | Promise<Response> {
+  return "json" in result ? Response.json(result.json) : sseResponse(result.chunks, result.dialect);
 }
 
 async function jsonBody(c: Context): Promise<unknown> {

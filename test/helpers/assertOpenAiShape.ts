@@ -5,6 +5,9 @@ import { Ajv } from "ajv";
 const ajv = new Ajv({ strict: false, allErrors: true });
 ajv.addFormat("unixtime", true);
 ajv.addFormat("date", true);
+// formats of the Responses schemas' URLs and scores, which nothing here sends
+ajv.addFormat("uri", true);
+ajv.addFormat("float", true);
 ajv.addSchema(JSON.parse(readFileSync(new URL("../../../test/fixtures/openai-schemas.json", import.meta.url), "utf8")), "openai");
 
 /** Asserts that `value` validates against the schema `name` of OpenAI's published API description. */
