@@ -14,7 +14,8 @@ let server: TestServer;
 let client: Anthropic;
 
 before(async () => {
-  server = await startTestServer({ parallel: 2, apiKey: KEY, wrapSequencesForTests: faults.wrap });
+  // no queue: a request that finds both slots busy is refused at once (the overload test)
+  server = await startTestServer({ parallel: 2, apiKey: KEY, wrapSequencesForTests: faults.wrap, queue: { maxQueue: 0 } });
   client = anthropic();
 });
 after(async () => {
@@ -300,4 +301,42 @@ test("a stream's client that goes away frees its slot", async () => {
   stream.abort();
   await stream.done().catch(() => undefined);
   await waitUntil(() => server.engine.stats().slots.busy === 0, "the aborted stream's slot is free");
+});
+
+test("a server without room: 503 overloaded_error with Retry-After, which the SDK retries after it (ServiceUnavailableError when it may not)", async () => {
+  const long = { model: MODEL_ID, max_tokens: 4000, messages: [{ role: "user" as const, content: "Go on and on" }] };
+  const streams = [client.messages.stream(long), client.messages.stream(long)];
+  const ended = streams.map((stream) => stream.done().catch(() => undefined));
+  const stopStreams = (): void => {
+    for (const stream of streams) stream.abort();
+  };
+  try {
+    await Promise.all(streams.map((stream) => new Promise<void>((resolve) => stream.once("text", () => resolve()))));
+    const hello = { model: MODEL_ID, max_tokens: 4, messages: [{ role: "user" as const, content: "Hi" }] };
+    const error = await client.messages.create(hello).catch((caught: unknown) => caught);
+    assert.ok(error instanceof Anthropic.InternalServerError && error.status === 503, String(error));
+    assert.equal(error.type, "overloaded_error");
+    assertAnthropicShape("ErrorResponse", error.error);
+    assert.equal(error.headers.get("retry-after"), "1");
+    // with retries, the SDK waits the second it is told and asks again: by then the streams have left
+    const statuses: number[] = [];
+    const retrying = new Anthropic({
+      baseURL: server.url,
+      apiKey: KEY,
+      maxRetries: 1,
+      timeout: 60_000,
+      fetch: async (url, init) => {
+        const response = await fetch(url, init);
+        statuses.push(response.status);
+        if (response.status === 503) stopStreams();
+        return response;
+      },
+    });
+    assertAnthropicShape("Message", await retrying.messages.create(hello));
+    assert.deepEqual(statuses, [503, 200]);
+  } finally {
+    stopStreams();
+    await Promise.all(ended);
+  }
+  await waitUntil(() => server.engine.stats().slots.busy === 0, "the streams' slots are free");
 });
