@@ -35,7 +35,9 @@ export function toAnthropicChatParams(request: AnthropicConversation, vocabulary
     ...(system !== "" ? [{ role: "system" as const, content: system }] : []),
     ...request.messages.flatMap((message, index) => (message.role === "user" ? userMessages(message.content, index) : [assistantMessage(message.content, index)])),
   ];
-  const tools = toolsOf(toolFields(request), TOOL_NAMES);
+  const choice = request.tool_choice;
+  const oneCall = choice !== undefined && "disable_parallel_tool_use" in choice && choice.disable_parallel_tool_use === true;
+  const tools = toolsOf(toolFields(request, oneCall), TOOL_NAMES);
   const format = request.output_config?.format;
   if (format && tools.offered.length > 0) throw unsupported("output_config.format", "'output_config.format' together with 'tools'");
   const json: RequestedOutput | undefined = format ? { type: "json", schema: format.schema, param: "output_config.format.schema" } : undefined;
@@ -50,13 +52,16 @@ export function toAnthropicChatParams(request: AnthropicConversation, vocabulary
     logprobs: undefined,
     output: tools.forced ?? json,
     toolNames: tools.offered.length > 0 ? new Set(tools.offered.map((tool) => tool.name)) : undefined,
-    singleCall: request.tool_choice !== undefined && "disable_parallel_tool_use" in request.tool_choice && request.tool_choice.disable_parallel_tool_use === true,
+    singleCall: oneCall,
     legacyFunctions: false,
   };
 }
 
-/** Anthropic's tools and tool choice in the shape `toolsOf` reads; a server tool (`web_search`, `bash`, ...) is refused. */
-function toolFields(request: AnthropicConversation): ToolFields {
+/**
+ * Anthropic's tools and tool choice in the shape `toolsOf` reads (`oneCall`: `disable_parallel_tool_use`); a server
+ * tool (`web_search`, `bash`, ...) is refused.
+ */
+function toolFields(request: AnthropicConversation, oneCall: boolean): ToolFields {
   const tools = (request.tools ?? []).map((tool, index) => {
     if (tool.type != null && tool.type !== "custom") {
       throw unsupported(`tools[${index}].type`, `The server tool '${tool.type}'`);
@@ -68,11 +73,11 @@ function toolFields(request: AnthropicConversation): ToolFields {
     return { type: "function" as const, function: definition };
   });
   const choice = request.tool_choice;
-  const parallel = choice && "disable_parallel_tool_use" in choice && choice.disable_parallel_tool_use === true ? { parallel_tool_calls: false } : {};
+  const parallel = oneCall ? { parallel_tool_calls: false } : {};
   if (!choice) return { tools, ...parallel };
-  const named = { type: "function" as const, function: { name: choice.type === "tool" ? choice.name : "" } };
-  const map = { auto: "auto", any: "required", none: "none", tool: named } as const;
-  return { tools, tool_choice: map[choice.type], ...parallel };
+  const modes = { auto: "auto", any: "required", none: "none" } as const;
+  const toolChoice = choice.type === "tool" ? { type: "function" as const, function: { name: choice.name } } : modes[choice.type];
+  return { tools, tool_choice: toolChoice, ...parallel };
 }
 
 /** A user turn: its text blocks as user messages, its tool results as tool messages, in their order. */

@@ -73,8 +73,8 @@ export async function* anthropicEvents(events: AsyncIterable<PipelineEvent>, ren
   for await (const event of events) {
     if (event.type === "start") {
       const usage = anthropicUsage({ promptTokens: rendering.promptTokens, completionTokens: 0, cachedTokens: 0 });
-      const message = { id: rendering.id, type: "message", role: "assistant", content: [], model: rendering.model, stop_reason: null, stop_sequence: null, usage } as const;
-      yield { type: "message_start", message: { ...message, content: [] } };
+      const { id, model } = rendering;
+      yield { type: "message_start", message: { id, type: "message", role: "assistant", content: [], model, stop_reason: null, stop_sequence: null, usage } };
     } else if (event.type === "text") {
       yield* blocksOf(event.pieces);
     } else if (event.type === "done") {
