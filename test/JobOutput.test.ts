@@ -81,6 +81,7 @@ describe("JobOutput: one job's sampled tokens to its events", () => {
     assert.equal(text(), " upon ");
     output.finish("stop", 0, 0);
     assert.deepEqual(events.map((event) => event.type), ["done"]);
+    assert.equal(events[0]?.type === "done" && events[0].stopSequence, "a time");
   });
 
   test("text that could start a stop string is held back, and sent by finish when the job ends otherwise", () => {
@@ -90,6 +91,7 @@ describe("JobOutput: one job's sampled tokens to its events", () => {
     output.finish("length", 0, 0);
     assert.deepEqual(events[0], { type: "text", text: " time" });
     assert.equal(events[1]?.type, "done");
+    assert.ok(!("stopSequence" in events[1]), "no stop string ended it");
   });
 
   test("logprobs: each token's record goes out with its text, offsets counting the completion's text", () => {

@@ -35,8 +35,8 @@ export class JobOutput {
   readonly generated: Token[] = [];
   private readonly decoder: TokenTextDecoder;
   private readonly matcher: StopMatcher;
-  /** A stop string ended the text: what the matcher holds back is never sent. */
-  private stoppedByString = false;
+  /** The stop string that ended the text: what the matcher holds back is never sent. */
+  private stoppedBy: string | undefined;
   /** The decoded text so far (structured outputs only), and the text that closed it when the tokens ran out. */
   private text = "";
   private closing = "";
@@ -72,11 +72,11 @@ export class JobOutput {
       record.offset = this.logprobs.add(record, piece.length);
     }
     if (piece !== "") {
-      const { text, stopped } = this.matcher.push(piece);
+      const { text, stop } = this.matcher.push(piece);
       const logprobs = this.logprobs?.release(text.length);
       if (text !== "") this.emit(text, logprobs);
-      if (stopped) {
-        this.stoppedByString = true;
+      if (stop !== undefined) {
+        this.stoppedBy = stop;
         return "stop";
       }
     }
@@ -113,7 +113,7 @@ export class JobOutput {
 
   /**
    * The job's last events, once it finished (its slot already freed): the text held back for stop strings (and the
-   * closing), with its logprobs, then `done` with the usage; then its events end.
+   * closing), with its logprobs, then `done` with the usage (and the stop string that ended it); then its events end.
    */
   finish(reason: FinishReason, cachedTokens: number, queueMs: number): void {
     const events = this.job.events;
@@ -121,13 +121,13 @@ export class JobOutput {
     if (rest.logprobs?.length) events.push({ type: "text", text: rest.text, logprobs: rest.logprobs });
     else if (rest.text !== "") events.push({ type: "text", text: rest.text });
     const usage = { promptTokens: this.job.prompt.length, completionTokens: this.completionTokens, cachedTokens };
-    events.push({ type: "done", finishReason: reason, usage, queueMs });
+    events.push({ type: "done", finishReason: reason, usage, queueMs, ...(this.stoppedBy !== undefined ? { stopSequence: this.stoppedBy } : {}) });
     events.close();
   }
 
   /** What is still to send when the job finishes: the text held back (and its closing), with its logprobs. */
   private rest(): { text: string; logprobs: TokenLogprob[] | undefined } {
-    if (this.stoppedByString) return { text: "", logprobs: undefined };
+    if (this.stoppedBy !== undefined) return { text: "", logprobs: undefined };
     return { text: this.matcher.flush() + this.closing, logprobs: this.logprobs?.drain() };
   }
 

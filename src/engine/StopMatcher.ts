@@ -10,17 +10,24 @@ export class StopMatcher {
     this.longest = stops.reduce((max, s) => Math.max(max, s.length), 0);
   }
 
-  /** Feeds a piece; returns the text that is safe to emit and whether a stop string was found. */
-  push(piece: string): { text: string; stopped: boolean } {
+  /**
+   * Feeds a piece; returns the text that is safe to emit and whether a stop string was found (`stop`: which one, for
+   * APIs that report it, such as Anthropic's `stop_sequence`).
+   */
+  push(piece: string): { text: string; stopped: boolean; stop?: string } {
     const buffer = this.held + piece;
     let cut = -1;
+    let found: string | undefined;
     for (const stop of this.stops) {
       const at = stop.length > 0 ? buffer.indexOf(stop) : -1;
-      if (at !== -1 && (cut === -1 || at < cut)) cut = at;
+      if (at !== -1 && (cut === -1 || at < cut)) {
+        cut = at;
+        found = stop;
+      }
     }
-    if (cut !== -1) {
+    if (found !== undefined) {
       this.held = "";
-      return { text: buffer.slice(0, cut), stopped: true };
+      return { text: buffer.slice(0, cut), stopped: true, stop: found };
     }
     const keep = this.partialSuffixLength(buffer);
     this.held = buffer.slice(buffer.length - keep);

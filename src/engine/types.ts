@@ -85,6 +85,8 @@ export type GenerationEvent =
       usage: GenerationUsage;
       /** Milliseconds the generation waited in the queue for a slot. */
       queueMs: number;
+      /** The stop string that ended it ("stop" only; absent when end of sequence or a halt did). */
+      stopSequence?: string;
     };
 
 /** An event of one generation of a request that runs several (index: the generation's place in the request). */

@@ -25,17 +25,20 @@ export function parseRequest<S extends z.ZodType>(schema: S, body: unknown): z.i
 
 /**
  * A union's issue, when one of its forms had the right type and failed only a bound (an array of too many
- * prompts): that form's issue, which says what is wrong, instead of "Invalid input".
+ * prompts): that form's issue, which says what is wrong, instead of "Invalid input"; found the same way inside a
+ * union nested in that form (a content block of a known type missing a field, in a list of blocks).
  */
 function specific(issue: z.core.$ZodIssue | undefined): z.core.$ZodIssue | undefined {
   if (issue?.code !== "invalid_union") return issue;
   for (const branch of issue.errors) {
     const inner = branch[0];
+    if (!inner || (inner.code === "invalid_type" && inner.path.length === 0)) continue;
+    const nested = { ...inner, path: [...issue.path, ...inner.path] };
     // an item of a listed type that names no type the list knows is as specific as a bound
-    const unknownType = inner?.code === "invalid_union" && "discriminator" in inner;
-    if (inner && !(inner.code === "invalid_type" && inner.path.length === 0) && (inner.code !== "invalid_union" || unknownType)) {
-      return { ...inner, path: [...issue.path, ...inner.path] };
-    }
+    if (inner.code === "invalid_union" && "discriminator" in inner) return nested;
+    // else a union within the branch is looked into
+    const found = specific(nested);
+    if (found?.code !== "invalid_union") return found;
   }
   return issue;
 }

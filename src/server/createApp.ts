@@ -29,13 +29,13 @@ import { TokenizerService } from "../serving/TokenizerService.js";
 import { withApiErrors } from "../serving/withApiErrors.js";
 import { AccessRecord } from "./AccessRecord.js";
 import type { ApiKeyRegistry } from "./ApiKeyRegistry.js";
-import type { KeyLimiter } from "./KeyLimiter.js";
 import { discardBody } from "./discardBody.js";
 import { ServerMetrics } from "./ServerMetrics.js";
 import { requestId } from "./requestId.js";
 import { addResponsesRoutes } from "./responsesRoutes.js";
-import type { RenderedResult, RouteEdge } from "./RouteEdge.js";
-import { sseResponse } from "./sseResponse.js";
+import { anthropicRoutes } from "./anthropicRoutes.js";
+import type { AppKit, Env, Rendered } from "./AppKit.js";
+import { sseResponse, type SseDialect } from "./sseResponse.js";
 import { toApiError } from "./toApiError.js";
 
 /** The three base paths clients use: OpenAI's, the hosted API's legacy one, and its current one. */
@@ -68,8 +68,7 @@ const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
 /** How long an error answered before the body was read waits for the rest of it (see discardBody). */
 const DISCARD_BODY_MS = 2_000;
 
-/** What the middleware leaves for the handlers: the request's log record and the key it came with. */
-type Env = { Variables: { record: AccessRecord; key: KeyLimiter | undefined } };
+
 
 /** Headers a browser script may read: the request id, the rate limits, and when to retry. */
 const EXPOSED_HEADERS = [
@@ -94,11 +93,6 @@ export function createApp(options: AppOptions): Hono<Env> {
   const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
   const separate = options.embeddingModel;
   const draining = options.isDraining ?? (() => false);
-  const edge: RouteEdge<Env> = {
-    body: jsonBody,
-    observe,
-    respond: (c, run) => withDeadline(c.req.raw.signal, options.requestTimeoutMs ?? 0, run),
-  };
   /** What every API route goes through first: the drain check, the API key check (when set) and the body limit. */
   const guards: Array<MiddlewareHandler<Env>> = [
     async (_c, next) => {
@@ -114,6 +108,16 @@ export function createApp(options: AppOptions): Hono<Env> {
       },
     }),
   ];
+
+  const kit: AppKit = {
+    fleet,
+    moderator: options.moderator,
+    guards,
+    jsonBody,
+    observe,
+    respond: (c, run, sse) => withDeadline(c.req.raw.signal, options.requestTimeoutMs ?? 0, run, sse),
+    discardBody: (c) => discardBody(c.req.raw, limit, DISCARD_BODY_MS),
+  };
 
   // outermost: every response, preflights and errors included, carries the request id and gets its log line
   app.use(accessLog(options.accessLog, options.logContent ?? false));
@@ -162,6 +166,9 @@ export function createApp(options: AppOptions): Hono<Env> {
   app.post("/tokenize", async (c) => c.json(await tokenizer.tokenize(parseRequest(tokenizeRequestSchema, await jsonBody(c)))));
   app.post("/detokenize", async (c) => c.json(await tokenizer.detokenize(parseRequest(detokenizeRequestSchema, await jsonBody(c)))));
 
+  // before the /v1 routes, whose guards would otherwise run first (and answer in OpenAI's shape)
+  anthropicRoutes(app, kit);
+
   for (const prefix of API_PREFIXES) {
     const api = new Hono<Env>();
     api.use(...guards);
@@ -186,7 +193,7 @@ export function createApp(options: AppOptions): Hono<Env> {
       const observer = observe(c, request.model, request.input);
       return withDeadline(c.req.raw.signal, options.requestTimeoutMs ?? 0, async (signal) => ({ json: await embeddings.create(request, signal, observer) }));
     });
-    addResponsesRoutes(api, responses, edge);
+    addResponsesRoutes(api, responses, kit);
     api.get("/models", (c) => {
       const list: ModelList = { object: "list", data: [...fleet.models.map((model) => model.card()), ...(separate ? [separate.card()] : [])] };
       return c.json(list);
@@ -218,17 +225,18 @@ function modelHealth(model: FleetModel): Record<string, unknown> {
 
 /**
  * Runs a completion under the client's signal joined with the request deadline (which aborts with a 504 reason),
- * and renders its result: JSON, or SSE (in its dialect) whose end also ends the deadline.
+ * and renders its result: JSON, or SSE (in the `sse` dialect) whose end also ends the deadline.
  */
 async function withDeadline(
   client: AbortSignal,
   timeoutMs: number,
-  run: (signal: AbortSignal) => Promise<RenderedResult>,
+  run: (signal: AbortSignal) => Promise<Rendered>,
+  sse?: SseDialect,
 ): Promise<Response> {
-  if (timeoutMs <= 0) return render(await run(client));
+  if (timeoutMs <= 0) return render(await run(client), sse);
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new RequestTimeoutError(timeoutMs)), timeoutMs);
-  let result: RenderedResult;
+  let result: Rendered;
   try {
     result = await run(AbortSignal.any([client, deadline.signal]));
   } catch (error) {
@@ -237,7 +245,7 @@ async function withDeadline(
   }
   if ("json" in result) {
     clearTimeout(timer);
-    return render(result);
+    return render(result, sse);
   }
   const chunks = result.chunks;
   return sseResponse(
@@ -248,12 +256,12 @@ async function withDeadline(
         clearTimeout(timer);
       }
     })(),
-    result.dialect,
+    sse,
   );
 }
 
-function render(result: RenderedResult): Response | Promise<Response> {
-  return "json" in result ? Response.json(result.json) : sseResponse(result.chunks, result.dialect);
+function render(result: Rendered, sse?: SseDialect): Response | Promise<Response> {
+  return "json" in result ? Response.json(result.json) : sseResponse(result.chunks, sse);
 }
 
 async function jsonBody(c: Context): Promise<unknown> {
@@ -272,13 +280,14 @@ async function jsonBody(c: Context): Promise<unknown> {
 }
 
 /**
- * The key check: the key identifies its limiter, which counts the request (429 when its requests per minute are
- * used up); every response to it then carries its `x-ratelimit-*` headers.
+ * The key check: the key (`Authorization: Bearer`, or Anthropic's `x-api-key`) identifies its limiter, which counts
+ * the request (429 when its requests per minute are used up); every response to it then carries its `x-ratelimit-*`
+ * headers.
  */
 function requireApiKey(keys: ApiKeyRegistry): MiddlewareHandler<Env> {
   return async (c, next) => {
-    const match = /^Bearer\s+(.+)$/i.exec(c.req.header("authorization") ?? "");
-    const key = match?.[1] ? keys.identify(match[1].trim()) : undefined;
+    const given = /^Bearer\s+(.+)$/i.exec(c.req.header("authorization") ?? "")?.[1] ?? c.req.header("x-api-key");
+    const key = given?.trim() ? keys.identify(given.trim()) : undefined;
     if (!key) throw new AuthenticationError();
     c.set("key", key);
     c.get("record").key = key.name;

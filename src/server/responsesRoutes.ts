@@ -1,8 +1,8 @@
-import type { Env, Hono } from "hono";
+import type { Hono } from "hono";
 import { parseRequest } from "../protocol/parseRequest.js";
 import { responsesRequestSchema } from "../protocol/responsesRequest.js";
 import type { ResponsesService } from "../serving/ResponsesService.js";
-import type { RouteEdge } from "./RouteEdge.js";
+import type { AppKit, Env } from "./AppKit.js";
 import { responsesSse } from "./responsesSse.js";
 
 /**
@@ -10,13 +10,17 @@ import { responsesSse } from "./responsesSse.js";
  * (access log, the key's tokens) and deadline as chat completions. Its errors are OpenAI's envelope, as the other
  * routes'; streamed, its events are named (`event: response.output_text.delta`) and end without `[DONE]`.
  */
-export function addResponsesRoutes<E extends Env>(api: Hono<E>, responses: ResponsesService, edge: RouteEdge<E>): void {
+export function addResponsesRoutes(api: Hono<Env>, responses: ResponsesService, kit: AppKit): void {
   api.post("/responses", async (c) => {
-    const request = parseRequest(responsesRequestSchema, await edge.body(c));
-    const observer = edge.observe(c, request.model, request.input);
-    return edge.respond(c, async (signal) => {
-      const result = await responses.create(request, signal, observer);
-      return result.stream ? { chunks: result.chunks, dialect: responsesSse() } : { json: result.response };
-    });
+    const request = parseRequest(responsesRequestSchema, await kit.jsonBody(c));
+    const observer = kit.observe(c, request.model, request.input);
+    return kit.respond(
+      c,
+      async (signal) => {
+        const result = await responses.create(request, signal, observer);
+        return result.stream ? { chunks: result.chunks } : { json: result.response };
+      },
+      responsesSse(),
+    );
   });
 }

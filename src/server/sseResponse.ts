@@ -3,14 +3,14 @@ import { toApiError } from "./toApiError.js";
 
 const encoder = new TextEncoder();
 
-/** How an API dialect writes its stream: each chunk, a failure after the headers, and its last event (if any). */
+/** How an API writes its stream: each chunk's event, a failure after the headers, and the event that ends it (if any). */
 export interface SseDialect {
   event(chunk: unknown): string;
   error(error: ApiError): string;
-  end: string | undefined;
+  end?: string;
 }
 
-/** OpenAI's chat and completions streams: `data: {json}` events, the error's envelope, and `data: [DONE]`. */
+/** OpenAI's: `data: {json}` per chunk, the error envelope as a data event, `data: [DONE]` last. */
 export const OPENAI_SSE: SseDialect = {
   event: (chunk) => `data: ${JSON.stringify(chunk)}\n\n`,
   error: (error) => `data: ${JSON.stringify(error.toJSON())}\n\n`,
@@ -18,10 +18,11 @@ export const OPENAI_SSE: SseDialect = {
 };
 
 /**
- * A `text/event-stream` response: one event per chunk, a failure after the headers as an error event, and always the
- * dialect's end last (OpenAI's chat: `data: {json}`, `data: {"error": ...}`, `data: [DONE]`). The first chunk is pulled before the response
- * exists, so a request that fails before producing anything gets a plain error status instead.
- * Chunks are taken from the source as fast as the client reads them; a client that goes away cancels the source.
+ * A `text/event-stream` response: one event per chunk, a failure after the headers as an error event, and the
+ * dialect's end event last (OpenAI's by default: `data: {json}`, `data: {"error": ...}`, `data: [DONE]`). The first
+ * chunk is pulled before the response exists, so a request that fails before producing anything gets a plain error
+ * status instead. Chunks are taken from the source as fast as the client reads them; a client that goes away cancels
+ * the source.
  */
 export async function sseResponse(chunks: AsyncIterable<unknown>, dialect: SseDialect = OPENAI_SSE): Promise<Response> {
   const iterator = chunks[Symbol.asyncIterator]();

@@ -1,6 +1,7 @@
 import type { Moderator } from "../moderation/Moderator.js";
 import { assertTextCanFit } from "../protocol/assertTextCanFit.js";
 import type { ChatParams } from "../protocol/toGenerationParams.js";
+import type { RenderedPrompt } from "../templates/ChatTemplate.js";
 import { TOOL_CALL_CLOSE } from "../tools/types.js";
 import { compileGeneration } from "./compileGeneration.js";
 import { completionBudget } from "./completionBudget.js";
@@ -55,9 +56,7 @@ export abstract class GenerationSurface<Request extends { model: string }, Resul
   ): Promise<{ pipeline: GenerationPipeline; promptTokens: number }> {
     const engine = model.engine;
     const { sampling, structured } = compileGeneration(params);
-    const prompt = renderConversation(model, params);
-    assertTextCanFit(prompt.text, engine.info.contextSize, engine.info.longestTokenChars, param.messages);
-    const promptTokens = engine.promptTokens(prompt.text, prompt.parseSpecial);
+    const { prompt, tokens: promptTokens } = this.tokenizedConversation(model, params, param.messages);
     const maxTokens = completionBudget(engine, promptTokens.length, params.maxTokens, params.maxTokens === undefined ? param.messages : param.maxTokens);
     // the client's messages (tool results included), not the system's, are what the prompt moderation judges
     const moderated = params.messages.flatMap((m) => (m.role === "system" ? [] : [m.content])).join("\n");
@@ -79,6 +78,17 @@ export abstract class GenerationSurface<Request extends { model: string }, Resul
       observer,
     });
     return { pipeline, promptTokens: promptTokens.length };
+  }
+
+  /**
+   * A conversation rendered with the model's template (tools described in it) and tokenized; a text that cannot fit
+   * the context is refused (400 at `messagesParam`) before it is tokenized.
+   */
+  protected tokenizedConversation(model: ServedModel, params: Pick<ChatParams, "messages" | "tools">, messagesParam: string): { prompt: RenderedPrompt; tokens: number[] } {
+    const engine = model.engine;
+    const prompt = renderConversation(model, params);
+    assertTextCanFit(prompt.text, engine.info.contextSize, engine.info.longestTokenChars, messagesParam);
+    return { prompt, tokens: engine.promptTokens(prompt.text, prompt.parseSpecial) };
   }
 
   /** Maps the request for `model`, runs it through `pipeline` and renders the result. */

@@ -50,13 +50,15 @@ export async function gatheredChoices(
       const called = pieces.some((piece) => piece.type === "call");
       // the mean logprob of the generated tokens ranks best_of's candidates, withheld or not
       const values = listOf(generated, index).map((t) => t.logprob ?? 0);
+      const finishReason = withheld ? "content_filter" : called ? "tool_calls" : event.finishReason;
       candidates.push({
         index,
         text: withheld ? "" : text,
         pieces,
         promptLogprobs: listOf(prompts, index),
         logprobs: withheld ? [] : listOf(generated, index),
-        finishReason: withheld ? "content_filter" : called ? "tool_calls" : event.finishReason,
+        finishReason,
+        ...(finishReason === "stop" && event.stopSequence !== undefined ? { stopSequence: event.stopSequence } : {}),
         verdict,
         score: values.length === 0 ? -Infinity : values.reduce((sum, v) => sum + v, 0) / values.length,
       });

@@ -42,8 +42,11 @@ export type PipelineEvent =
    * what the tool-call parser releases of it; the text itself, when not empty, without tools).
    */
   | { type: "text"; index: number; text: string; pieces: ToolOutputEvent[]; logprobs: TokenLogprob[]; verdict: ModerationVerdict | undefined }
-  /** A choice's end: what its parser still held (`pieces`), why it ended, its final verdict and usage. */
-  | { type: "done"; index: number; pieces: ToolOutputEvent[]; finishReason: ChoiceEnd; verdict: ModerationVerdict | undefined; usage: GenerationUsage }
+  /**
+   * A choice's end: what its parser still held (`pieces`), why it ended (`stopSequence`: the stop string that ended
+   * it, when one did), its final verdict and usage.
+   */
+  | { type: "done"; index: number; pieces: ToolOutputEvent[]; finishReason: ChoiceEnd; stopSequence?: string; verdict: ModerationVerdict | undefined; usage: GenerationUsage }
   /** Last: the request's usage, a prompt's tokens counted once however many choices it had. */
   | { type: "usage"; usage: GenerationUsage };
 
@@ -60,6 +63,8 @@ export interface ChoiceResult {
   /** The generated tokens' logprobs, when asked for; none when withheld. */
   logprobs: TokenLogprob[];
   finishReason: ChoiceEnd;
+  /** The stop string that ended it, when one did. */
+  stopSequence?: string;
   /** The output moderation's verdict on the whole text (undefined: moderation is off). */
   verdict: ModerationVerdict | undefined;
 }

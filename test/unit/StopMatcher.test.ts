@@ -42,3 +42,10 @@ test("the earliest of several stop strings wins", () => {
 test("no stop strings: everything passes straight through", () => {
   assert.deepEqual(run([], ["a", "b"]), { emitted: ["a", "b"], stopped: false, rest: "" });
 });
+
+test("the stop string found is reported: the earliest, across pieces; none when the text only looked like one", () => {
+  const matcher = new StopMatcher(["END", "###"]);
+  assert.deepEqual(matcher.push("a #"), { text: "a ", stopped: false });
+  assert.deepEqual(matcher.push("## b END"), { text: "", stopped: true, stop: "###" });
+  assert.equal(new StopMatcher(["X"]).push("no stop here").stop, undefined);
+});

@@ -1,0 +1,27 @@
+import type { Context, MiddlewareHandler } from "hono";
+import type { Moderator } from "../moderation/Moderator.js";
+import type { GenerationObserver } from "../serving/GenerationObserver.js";
+import type { ModelFleet } from "../serving/ModelFleet.js";
+import type { AccessRecord } from "./AccessRecord.js";
+import type { KeyLimiter } from "./KeyLimiter.js";
+import type { SseDialect } from "./sseResponse.js";
+
+/** What the middleware leaves for the handlers: the request's log record and the key it came with. */
+export type Env = { Variables: { record: AccessRecord; key: KeyLimiter | undefined } };
+
+/** A generation's answer before it is written: a JSON body, or the chunks of a stream. */
+export type Rendered = { json: unknown } | { chunks: AsyncIterable<unknown> };
+
+/** What `createApp` gives the routes of another API dialect (`server/<dialect>Routes.ts`). */
+export interface AppKit {
+  fleet: ModelFleet;
+  moderator: Moderator;
+  /** The drain check, the API key check and the body limit, for each of its routes. */
+  guards: Array<MiddlewareHandler<Env>>;
+  jsonBody(c: Context): Promise<unknown>;
+  observe(c: Context<Env>, model: string, prompt: unknown): GenerationObserver;
+  /** Runs a generation under the client's signal and the request deadline: its JSON, or its chunks as `sse` events. */
+  respond(c: Context<Env>, run: (signal: AbortSignal) => Promise<Rendered>, sse: SseDialect): Promise<Response>;
+  /** Reads what is left of a refused request's body before its error is answered (see discardBody). */
+  discardBody(c: Context): Promise<void>;
+}
