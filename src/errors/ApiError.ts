@@ -63,7 +63,7 @@ export class ContextLengthExceededError extends ApiError {
 
 /** 401: missing or wrong API key. */
 export class AuthenticationError extends ApiError {
-  constructor(message = "Incorrect or missing API key. Pass it as 'Authorization: Bearer <key>'.") {
+  constructor(message = "Incorrect or missing API key. Pass it as 'Authorization: Bearer <key>' (or, from Anthropic's clients, 'x-api-key: <key>').") {
     super(401, message, "invalid_request_error", "invalid_api_key");
   }
 }
