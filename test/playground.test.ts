@@ -149,6 +149,10 @@ describe("the web playground, in Chromium, against the real server", () => {
     const rendered = await fetch(`${server.url}/apply-template`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ messages }) });
     assert.equal(rendered.status, 200);
     assert.deepEqual(await rendered.json(), { prompt: "Be brief.\n\n### Instruction:\nSay hi\n\n### Response:\n" });
+    // tools are described as a chat request's are (this model's template has no tools of its own: in the system message)
+    const tools = [{ type: "function", function: { name: "get_weather", description: "The weather in a city", parameters: { type: "object", properties: { city: { type: "string" } } } } }];
+    const withTools = (await (await fetch(`${server.url}/apply-template`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ messages, tools }) })).json()) as { prompt: string };
+    assert.match(withTools.prompt, /^Be brief\.[^]*get_weather[^]*### Instruction:\nSay hi\n\n### Response:\n$/);
     const named = await fetch(`${server.url}/apply-template`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ model: "nope", messages }) });
     assert.equal(named.status, 404);
     assert.equal(((await named.json()) as { error: { code: string } }).error.code, "model_not_found");

@@ -141,6 +141,7 @@ async function sendMessage(): Promise<void> {
         if (piece) view.append(piece);
       }
     }
+    if (!answer.done) answer.error ??= "The connection closed before the answer ended.";
   } catch (error) {
     if (!controller.signal.aborted) answer.error ??= (error as Error).message;
   } finally {
