@@ -15,12 +15,17 @@ const ARTIFACTS = resolve("test-artifacts/playground");
 const WAIT_MS = 60_000;
 const SECOND_MODEL = "playground-b";
 
+const NO_CHROMIUM = `no Chromium at ${CHROMIUM}: the playground's test drives a real browser. Install it (apt-get install chromium) or point CHROMIUM_PATH at one.`;
+
 function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`no Chromium at ${CHROMIUM}: the playground's test drives a real browser. Install it (apt-get install chromium) or point CHROMIUM_PATH at one.`);
-  }
+  if (!existsSync(CHROMIUM)) throw new Error(NO_CHROMIUM);
   return chromium.launch({ executablePath: CHROMIUM, timeout: WAIT_MS });
 }
+
+// a failure of its own, so that a machine without Chromium fails with the reason first, never skips
+test("Chromium is installed for the playground's tests", () => {
+  assert.ok(existsSync(CHROMIUM), NO_CHROMIUM);
+});
 
 /** A second generated model under its own name, for switching models. */
 function secondModel(): string {
@@ -295,12 +300,19 @@ describe("the web playground, in Chromium, against the real server", () => {
     await page.close();
   });
 
-  test("at a phone's 375 px nothing scrolls sideways; every control has a label", async () => {
+  test("at a phone's 375 px nothing scrolls sideways; every control has a label; Shift+Enter is a new line, Enter sends", async () => {
     const { page, problems } = await openPage(browser, `${server.url}/`, 375);
     await modelsListed(page, 2);
     await page.locator("#max-tokens").fill("40");
-    await sendMessage(page, "A short line for a small screen");
+    // Shift+Enter is a new line in the message, not a send
+    await page.locator("#prompt").fill("A short line");
+    await page.locator("#prompt").press("Shift+Enter");
+    await page.locator("#prompt").pressSequentially("for a small screen");
+    assert.equal(await page.locator("#prompt").inputValue(), "A short line\nfor a small screen");
+    assert.equal(await page.locator(".message").count(), 0);
+    await page.locator("#prompt").press("Enter");
     await answerDone(page);
+    assert.equal(await page.locator(".message.user .text").textContent(), "A short line\nfor a small screen");
     assert.equal(await page.evaluate("document.documentElement.scrollWidth"), 375);
     // (the test compiles without the DOM's types: the page's side is a string)
     const unlabelled = await page.evaluate("[...document.querySelectorAll('input, select, textarea')].filter((c) => c.labels.length === 0).map((c) => c.id)");
