@@ -62,6 +62,7 @@ ${threadsUsage("(--demo: 1, the demo model's batches are too small to share)")}
   --api-keys FILE     keys with names and limits, one a line: NAME KEY [rpm=N] [tpm=N] ('#' comments);
                       re-read on SIGHUP
   --cors-origin O     let browser scripts from origin O call the API ('*': any); may be repeated
+  --no-playground     serve no web playground at / (an API-only server: / is a 404)
   --tls-cert FILE     serve HTTPS with this PEM certificate (chain) ...
   --tls-key FILE      ... and this PEM private key
   --log-file FILE     append the access log (one JSON line per request) here instead of stderr
@@ -97,6 +98,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       "api-key": { type: "string", multiple: true },
       "api-keys": { type: "string" },
       "cors-origin": { type: "string", multiple: true },
+      "no-playground": { type: "boolean", default: false },
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
       "log-file": { type: "string" },
@@ -252,6 +254,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       ...(apiKeys ? { apiKeys } : {}),
       requestTimeoutMs: requestTimeout * 1000,
       ...(values["cors-origin"] ? { corsOrigins: values["cors-origin"] } : {}),
+      playground: !values["no-playground"],
       accessLog,
       logContent: values["log-content"],
       ...(tls ? { tls } : {}),
@@ -282,7 +285,8 @@ export async function serveCommand(args: string[]): Promise<number> {
       (cache === undefined
         ? "prompt cache off"
         : `prompt cache ${mib(cache.ram.limitBytes)} RAM` +
-          (cache.disk ? ` + ${mib(cache.disk.limitBytes)} in ${cache.disk.dir} (${cache.disk.entries} state${cache.disk.entries === 1 ? "" : "s"} found)` : "")),
+          (cache.disk ? ` + ${mib(cache.disk.limitBytes)} in ${cache.disk.dir} (${cache.disk.entries} state${cache.disk.entries === 1 ? "" : "s"} found)` : "")) +
+      (values["no-playground"] ? "" : `; playground at ${hermes.url}/`),
   );
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

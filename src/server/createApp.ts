@@ -16,6 +16,7 @@ import { tooDeep } from "../protocol/tooDeep.js";
 import { chatCompletionRequestSchema, completionRequestSchema } from "../protocol/requests.js";
 import { embeddingRequestSchema } from "../protocol/embeddings.js";
 import { detokenizeRequestSchema, tokenizeRequestSchema } from "../protocol/tokenizer.js";
+import { applyTemplateRequestSchema } from "../protocol/applyTemplate.js";
 import { ChatCompletionService } from "../serving/ChatCompletionService.js";
 import { ResponsesService } from "../serving/ResponsesService.js";
 import { CompletionService } from "../serving/CompletionService.js";
@@ -26,10 +27,12 @@ import type { GenerationObserver } from "../serving/GenerationObserver.js";
 import type { FleetModel } from "../serving/FleetModel.js";
 import type { ModelFleet } from "../serving/ModelFleet.js";
 import { TokenizerService } from "../serving/TokenizerService.js";
+import { TemplateService } from "../serving/TemplateService.js";
 import { withApiErrors } from "../serving/withApiErrors.js";
 import { AccessRecord } from "./AccessRecord.js";
 import type { ApiKeyRegistry } from "./ApiKeyRegistry.js";
 import { discardBody } from "./discardBody.js";
+import { playgroundRoutes } from "./playgroundRoutes.js";
 import { ServerMetrics } from "./ServerMetrics.js";
 import { requestId } from "./requestId.js";
 import { addResponsesRoutes } from "./responsesRoutes.js";
@@ -62,6 +65,8 @@ export interface AppOptions {
   requestTimeoutMs?: number;
   /** True once the server drains for shutdown: /health says so with a 503, and new requests are refused. */
   isDraining?: () => boolean;
+  /** Serve the web playground at `/` (default: true; `--no-playground`). */
+  playground?: boolean;
 }
 
 const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
@@ -89,6 +94,7 @@ export function createApp(options: AppOptions): Hono<Env> {
   const responses = new ResponsesService(fleet, options.moderator);
   const completions = new CompletionService(fleet, options.moderator);
   const tokenizer = new TokenizerService(fleet);
+  const templates = new TemplateService(fleet);
   const embeddings = new EmbeddingService(fleet, options.embeddingModel);
   const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
   const separate = options.embeddingModel;
@@ -165,6 +171,11 @@ export function createApp(options: AppOptions): Hono<Env> {
   for (const path of ["/tokenize", "/detokenize"]) app.use(path, ...guards);
   app.post("/tokenize", async (c) => c.json(await tokenizer.tokenize(parseRequest(tokenizeRequestSchema, await jsonBody(c)))));
   app.post("/detokenize", async (c) => c.json(await tokenizer.detokenize(parseRequest(detokenizeRequestSchema, await jsonBody(c)))));
+  // llama-server's: a conversation as the model's template renders it (the playground shows it)
+  app.use("/apply-template", ...guards);
+  app.post("/apply-template", async (c) => c.json(await templates.apply(parseRequest(applyTemplateRequestSchema, await jsonBody(c)), c.req.raw.signal)));
+
+  if (options.playground ?? true) playgroundRoutes(app);
 
   // before the /v1 routes, whose guards would otherwise run first (and answer in OpenAI's shape)
   anthropicRoutes(app, kit);

@@ -40,6 +40,8 @@ export async function startTestServer(
     /** Named keys with their limits, as `--api-keys FILE` (their clock is the test's to move). */
     apiKeys?: ApiKeyRegistry;
     corsOrigins?: string[];
+    /** `--no-playground` when false. */
+    playground?: boolean;
     /** Receives the access log's lines. */
     accessLog?: (line: string) => void;
     logContent?: boolean;
@@ -89,6 +91,7 @@ export async function startTestServer(
       ...(options.apiKey !== undefined ? { apiKeys: new ApiKeyRegistry([{ name: "default", key: options.apiKey }]) } : {}),
       ...(options.apiKeys !== undefined ? { apiKeys: options.apiKeys } : {}),
       ...(options.corsOrigins !== undefined ? { corsOrigins: options.corsOrigins } : {}),
+      ...(options.playground !== undefined ? { playground: options.playground } : {}),
       ...(options.accessLog !== undefined ? { accessLog: options.accessLog } : {}),
       ...(options.logContent !== undefined ? { logContent: options.logContent } : {}),
       ...(options.tls !== undefined ? { tls: options.tls } : {}),
