@@ -57,9 +57,15 @@ describe("JobOutput: one job's sampled tokens to its events", () => {
     assert.equal(feed("upon a time"), undefined);
     assert.equal(text(), " upon a time");
     assert.deepEqual(output.generated, model.tokenize("upon a time"));
+    const fedAt = performance.now();
     output.finish("length", 2, 7);
+    const done = events[0] as Extract<GenerationEvent, { type: "done" }>;
+    // the prompt's time runs from the admission (submitted at 0, queued 7 ms) to the first token sampled, the
+    // generation's from there to the end
+    assert.ok(done.promptMs > 0 && done.promptMs <= fedAt - 7, `prompt ${done.promptMs} ms`);
+    assert.ok(done.generationMs >= 0 && done.generationMs <= performance.now() - 7 - done.promptMs, `generation ${done.generationMs} ms`);
     assert.deepEqual(events, [
-      { type: "done", finishReason: "length", usage: { promptTokens: job.prompt.length, completionTokens: output.completionTokens, cachedTokens: 2 }, queueMs: 7 },
+      { type: "done", finishReason: "length", usage: { promptTokens: job.prompt.length, completionTokens: output.completionTokens, cachedTokens: 2 }, queueMs: 7, promptMs: done.promptMs, generationMs: done.generationMs },
     ]);
     assert.equal(output.completionTokens, model.tokenize("upon a time").length);
     assert.ok(closed());

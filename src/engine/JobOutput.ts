@@ -44,6 +44,8 @@ export class JobOutput {
   private unclosable = false;
   /** The generated tokens' logprobs, released with their text (when the job asks for logprobs). */
   private readonly logprobs: TokenReleaseQueue<TokenLogprob> | undefined;
+  /** When the first token was sampled (performance.now()), for the split of the job's time into prompt and generation. */
+  private firstTokenAt: number | undefined;
   /** The prompt tokens' logprobs so far, and the decoder of the prompt text their offsets count (prompt logprobs). */
   private readonly prompt: { logprobs: TokenLogprob[]; decoder: TokenTextDecoder; length: number } | undefined;
 
@@ -63,6 +65,7 @@ export class JobOutput {
   /** Turns a sampled token into text; returns the finish reason when the generation is over. */
   accept(sampled: Sampled): FinishReason | undefined {
     const token = sampled.token;
+    this.firstTokenAt ??= performance.now();
     this.completionTokens++;
     if (this.model.isEogToken(token)) return "stop";
     this.generated.push(token);
@@ -113,7 +116,8 @@ export class JobOutput {
 
   /**
    * The job's last events, once it finished (its slot already freed): the text held back for stop strings (and the
-   * closing), with its logprobs, then `done` with the usage; then its events end.
+   * closing), with its logprobs, then `done` with the usage and the timings (it was admitted `queueMs` after it was
+   * submitted); then its events end.
    */
   finish(reason: FinishReason, cachedTokens: number, queueMs: number): void {
     const events = this.job.events;
@@ -121,7 +125,11 @@ export class JobOutput {
     if (rest.logprobs?.length) events.push({ type: "text", text: rest.text, logprobs: rest.logprobs });
     else if (rest.text !== "") events.push({ type: "text", text: rest.text });
     const usage = { promptTokens: this.job.prompt.length, completionTokens: this.completionTokens, cachedTokens };
-    events.push({ type: "done", finishReason: reason, usage, queueMs });
+    const now = performance.now();
+    const admitted = this.job.submitted + queueMs;
+    const promptMs = Math.max(0, (this.firstTokenAt ?? now) - admitted);
+    const generationMs = this.firstTokenAt === undefined ? 0 : now - this.firstTokenAt;
+    events.push({ type: "done", finishReason: reason, usage, queueMs, promptMs, generationMs });
     events.close();
   }
 

@@ -58,6 +58,7 @@ export async function gatheredChoices(
         logprobs: withheld ? [] : listOf(generated, index),
         finishReason: withheld ? "content_filter" : called ? "tool_calls" : event.finishReason,
         verdict,
+        timings: { queueMs: event.queueMs, promptMs: event.promptMs, generationMs: event.generationMs },
         score: values.length === 0 ? -Infinity : values.reduce((sum, v) => sum + v, 0) / values.length,
       });
       usages.push({ ...event.usage, index });

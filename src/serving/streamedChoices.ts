@@ -53,7 +53,8 @@ export async function* streamedChoices(source: AsyncIterable<ChoiceEvent>, optio
       state.calls += callsIn(pieces);
       usages.push({ ...event.usage, index });
       const finishReason: ChoiceEnd = output.withheld ? "content_filter" : state.calls > 0 ? "tool_calls" : event.finishReason;
-      yield { type: "done", index, pieces, finishReason, verdict: output.verdict, usage: event.usage };
+      const timings = { queueMs: event.queueMs, promptMs: event.promptMs, generationMs: event.generationMs };
+      yield { type: "done", index, pieces, finishReason, verdict: output.verdict, usage: event.usage, timings };
     }
   }
   yield { type: "usage", usage: choicesUsage(usages, perPrompt) };
