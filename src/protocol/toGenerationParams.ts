@@ -166,7 +166,7 @@ export function toChatParams(request: ChatCompletionRequest, vocabularySize: num
 }
 
 /** The names of the request's tool fields, for its errors: `tools`, or the deprecated `functions` they stand for. */
-interface ToolNames {
+export interface ToolNames {
   tools: string;
   choice: string;
   parameters(index: number): string;
@@ -174,7 +174,7 @@ interface ToolNames {
 const TOOLS: ToolNames = { tools: "tools", choice: "tool_choice", parameters: (index) => `tools[${index}].function.parameters` };
 const FUNCTIONS: ToolNames = { tools: "functions", choice: "function_call", parameters: (index) => `functions[${index}].parameters` };
 
-type ToolFields = Pick<ChatCompletionRequest, "tools" | "tool_choice" | "parallel_tool_calls">;
+export type ToolFields = Pick<ChatCompletionRequest, "tools" | "tool_choice" | "parallel_tool_calls">;
 
 /** The deprecated `functions` / `function_call` as the `tools` / `tool_choice` they stand for (one call at most). */
 function legacyFunctions(request: ChatCompletionRequest): ToolFields | undefined {
@@ -197,7 +197,7 @@ function legacyFunctions(request: ChatCompletionRequest): ToolFields | undefined
  * The tools offered to the model (none with `tool_choice: "none"`), and the calls forced for `"required"` or a
  * named function (`parallel_tool_calls: false`: exactly one call); errors name the fields as `names` does.
  */
-function toolsOf(request: ToolFields, names: ToolNames): { offered: ToolDefinition[]; forced?: RequestedOutput } {
+export function toolsOf(request: ToolFields, names: ToolNames): { offered: ToolDefinition[]; forced?: RequestedOutput } {
   const definitions = (request.tools ?? []).map(({ function: f }): ToolDefinition => ({
     name: f.name,
     ...(f.description !== undefined ? { description: f.description } : {}),

@@ -28,8 +28,9 @@ import { TokenizerService } from "../serving/TokenizerService.js";
 import { withApiErrors } from "../serving/withApiErrors.js";
 import { AccessRecord } from "./AccessRecord.js";
 import type { ApiKeyRegistry } from "./ApiKeyRegistry.js";
-import type { KeyLimiter } from "./KeyLimiter.js";
+import type { Env } from "./appEnv.js";
 import { discardBody } from "./discardBody.js";
+import { ollamaRoutes } from "./ollamaRoutes.js";
 import { prometheusMetrics } from "./prometheusMetrics.js";
 import { requestId } from "./requestId.js";
 import { sseResponse } from "./sseResponse.js";
@@ -65,8 +66,6 @@ const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
 /** How long an error answered before the body was read waits for the rest of it (see discardBody). */
 const DISCARD_BODY_MS = 2_000;
 
-/** What the middleware leaves for the handlers: the request's log record and the key it came with. */
-type Env = { Variables: { record: AccessRecord; key: KeyLimiter | undefined } };
 
 /** Headers a browser script may read: the request id, the rate limits, and when to retry. */
 const EXPOSED_HEADERS = [
@@ -182,6 +181,17 @@ export function createApp(options: AppOptions): Hono<Env> {
     });
     app.route(prefix, api);
   }
+
+  ollamaRoutes(app, {
+    fleet,
+    moderator: options.moderator,
+    embeddingModel: options.embeddingModel,
+    guards,
+    jsonBody,
+    observe,
+    deadline: (c, run, stream) => withDeadline(c.req.raw.signal, options.requestTimeoutMs ?? 0, run, stream),
+    discard: (request) => discardBody(request, limit, DISCARD_BODY_MS),
+  });
   return app;
 }
 
@@ -202,14 +212,15 @@ function modelHealth(model: FleetModel): Record<string, unknown> {
 
 /**
  * Runs a completion under the client's signal joined with the request deadline (which aborts with a 504 reason),
- * and renders its result: JSON, or SSE whose end also ends the deadline.
+ * and renders its result: JSON, or a stream (SSE unless the dialect frames its own) whose end also ends the deadline.
  */
 async function withDeadline(
   client: AbortSignal,
   timeoutMs: number,
   run: (signal: AbortSignal) => Promise<Rendered>,
+  stream: (chunks: AsyncIterable<unknown>) => Promise<Response> = sseResponse,
 ): Promise<Response> {
-  if (timeoutMs <= 0) return render(await run(client));
+  if (timeoutMs <= 0) return render(await run(client), stream);
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new RequestTimeoutError(timeoutMs)), timeoutMs);
   let result: Rendered;
@@ -221,10 +232,10 @@ async function withDeadline(
   }
   if ("json" in result) {
     clearTimeout(timer);
-    return render(result);
+    return render(result, stream);
   }
   const chunks = result.chunks;
-  return sseResponse(
+  return stream(
     (async function* () {
       try {
         yield* chunks;
@@ -237,8 +248,8 @@ async function withDeadline(
 
 type Rendered = { json: unknown } | { chunks: AsyncIterable<unknown> };
 
-function render(result: Rendered): Response | Promise<Response> {
-  return "json" in result ? Response.json(result.json) : sseResponse(result.chunks);
+function render(result: Rendered, stream: (chunks: AsyncIterable<unknown>) => Promise<Response>): Response | Promise<Response> {
+  return "json" in result ? Response.json(result.json) : stream(result.chunks);
 }
 
 async function jsonBody(c: Context): Promise<unknown> {

@@ -1,6 +1,7 @@
 import type { Moderator } from "../moderation/Moderator.js";
 import { assertTextCanFit } from "../protocol/assertTextCanFit.js";
 import type { ChatParams } from "../protocol/toGenerationParams.js";
+import type { RenderedPrompt } from "../templates/ChatTemplate.js";
 import { TOOL_CALL_CLOSE } from "../tools/types.js";
 import { compileGeneration } from "./compileGeneration.js";
 import { completionBudget } from "./completionBudget.js";
@@ -44,7 +45,8 @@ export abstract class GenerationSurface<Request extends { model: string }, Resul
    * rendered with the model's template (tools described in it), its length checked against the context (without
    * tokenizing a text that cannot fit) and its completion budget found, all before anything is sent; then its
    * generations, the prompt moderated, its tool calls split out of the output (`param` names where the 400s point).
-   * `promptTokens`: the rendered prompt's tokens (its text is `renderConversation`'s).
+   * `promptTokens`: the rendered prompt's tokens (its text is `renderConversation`'s, unless the dialect gives the
+   * prompt itself: `prompt`, e.g. one sent raw).
    */
   protected async conversation(
     model: ServedModel,
@@ -52,10 +54,10 @@ export abstract class GenerationSurface<Request extends { model: string }, Resul
     param: ConversationParams,
     signal?: AbortSignal,
     observer?: GenerationObserver,
+    prompt: RenderedPrompt = renderConversation(model, params),
   ): Promise<{ pipeline: GenerationPipeline; promptTokens: number }> {
     const engine = model.engine;
     const { sampling, structured } = compileGeneration(params);
-    const prompt = renderConversation(model, params);
     assertTextCanFit(prompt.text, engine.info.contextSize, engine.info.longestTokenChars, param.messages);
     const promptTokens = engine.promptTokens(prompt.text, prompt.parseSpecial);
     const maxTokens = completionBudget(engine, promptTokens.length, params.maxTokens, params.maxTokens === undefined ? param.messages : param.maxTokens);

@@ -1,0 +1,84 @@
+import { Hono, type Context, type MiddlewareHandler } from "hono";
+import type { Moderator } from "../moderation/Moderator.js";
+import { ollamaChatRequestSchema, ollamaEmbedRequestSchema, ollamaGenerateRequestSchema, ollamaShowRequestSchema } from "../protocol/ollama.js";
+import { parseRequest } from "../protocol/parseRequest.js";
+import type { EmbeddingModel } from "../serving/EmbeddingModel.js";
+import type { GenerationObserver } from "../serving/GenerationObserver.js";
+import type { ModelFleet } from "../serving/ModelFleet.js";
+import { OllamaModels } from "../serving/OllamaModels.js";
+import { OllamaService, type OllamaResult } from "../serving/OllamaService.js";
+import type { Env } from "./appEnv.js";
+import { renderOllamaError } from "./renderOllamaError.js";
+import { streamedResponse, type StreamFraming } from "./streamedResponse.js";
+import { toApiError } from "./toApiError.js";
+
+/**
+ * The version of Ollama's API these routes follow, for the clients that check it before using a feature (tools,
+ * `format` schemas, `tool_name`).
+ */
+export const OLLAMA_API_VERSION = "0.12.0";
+
+/** A streamed answer as Ollama sends it: NDJSON, one object a line, a failure as an `{"error"}` line. */
+const NDJSON: StreamFraming = {
+  contentType: "application/x-ndjson",
+  chunk: (value) => `${JSON.stringify(value)}\n`,
+  error: (error) => `${JSON.stringify(renderOllamaError(error).body)}\n`,
+};
+
+/** What the Ollama routes take from `createApp`. */
+export interface OllamaRouteOptions {
+  fleet: ModelFleet;
+  moderator: Moderator;
+  embeddingModel?: EmbeddingModel | undefined;
+  /** The drain check, the API key and the body limit, as on every API route. */
+  guards: Array<MiddlewareHandler<Env>>;
+  jsonBody: (c: Context) => Promise<unknown>;
+  /** The observer of a request's generations (tokens per minute, access log). */
+  observe: (c: Context<Env>, model: string, prompt: unknown) => GenerationObserver;
+  /** Runs a request under the client's signal and the request deadline, and renders its JSON or its stream. */
+  deadline: (c: Context<Env>, run: (signal: AbortSignal) => Promise<{ json: unknown } | { chunks: AsyncIterable<unknown> }>, stream: (chunks: AsyncIterable<unknown>) => Promise<Response>) => Promise<Response>;
+  /** Reads the rest of a refused request's body before its error is answered. */
+  discard: (request: Request) => Promise<void>;
+}
+
+/**
+ * Ollama's API at its own paths (`/api/...`): chat and generate (NDJSON streams by default), the model list, the
+ * running models, a model's description, embeddings and the version. Errors are Ollama's `{"error": "..."}`.
+ */
+export function ollamaRoutes(app: Hono<Env>, options: OllamaRouteOptions): void {
+  const { fleet, embeddingModel } = options;
+  const service = new OllamaService(fleet, options.moderator, embeddingModel);
+  const models = new OllamaModels(fleet, embeddingModel);
+  const stream = (chunks: AsyncIterable<unknown>): Promise<Response> => streamedResponse(chunks, NDJSON);
+  const rendered = (result: OllamaResult<unknown>): { json: unknown } | { chunks: AsyncIterable<unknown> } => (result.stream ? { chunks: result.chunks } : { json: result.response });
+  const api = new Hono<Env>();
+  api.use(...options.guards);
+  api.onError(async (error, c) => {
+    const { status, body, headers } = renderOllamaError(toApiError(error));
+    await options.discard(c.req.raw);
+    return c.json(body, status as 400, headers);
+  });
+  api.post("/chat", async (c) => {
+    const request = parseRequest(ollamaChatRequestSchema, await options.jsonBody(c));
+    const observer = options.observe(c, request.model, request.messages);
+    return options.deadline(c, async (signal) => rendered(await service.chat(request, signal, observer)), stream);
+  });
+  api.post("/generate", async (c) => {
+    const request = parseRequest(ollamaGenerateRequestSchema, await options.jsonBody(c));
+    const observer = options.observe(c, request.model, request.prompt);
+    return options.deadline(c, async (signal) => rendered(await service.generate(request, signal, observer)), stream);
+  });
+  api.post("/embed", async (c) => {
+    const request = parseRequest(ollamaEmbedRequestSchema, await options.jsonBody(c));
+    const observer = options.observe(c, request.model, request.input);
+    return options.deadline(c, async (signal) => ({ json: await service.embed(request, signal, observer) }), stream);
+  });
+  api.post("/show", async (c) => {
+    const request = parseRequest(ollamaShowRequestSchema, await options.jsonBody(c));
+    return c.json(await models.show((request.model ?? request.name)!, request.verbose ?? false));
+  });
+  api.get("/tags", async (c) => c.json(await models.tags()));
+  api.get("/ps", async (c) => c.json(await models.ps()));
+  api.get("/version", (c) => c.json({ version: OLLAMA_API_VERSION }));
+  app.route("/api", api);
+}
