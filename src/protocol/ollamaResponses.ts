@@ -14,8 +14,8 @@ export interface OllamaStats {
   eval_duration: number;
 }
 
-/** "stop" and "length" as the engine ended; "load" / "unload" for a request that only loads or unloads the model. */
-export type OllamaDoneReason = "stop" | "length" | "content_filter" | "load" | "unload";
+/** Why a generation ended: Ollama's "stop" and "length", or its output withheld by the content filter. */
+export type OllamaDoneReason = "stop" | "length" | "content_filter";
 
 export interface OllamaToolCall {
   function: { name: string; arguments: Record<string, unknown> };
@@ -27,15 +27,23 @@ export interface OllamaMessage {
   tool_calls?: OllamaToolCall[];
 }
 
+/** A streamed chat's object: a piece of the answer, or the last with why it ended and the figures. */
 export type OllamaChatChunk = { model: string; created_at: string; message: OllamaMessage } & (
   | { done: false }
-  | ({ done: true; done_reason: OllamaDoneReason } & Partial<OllamaStats>)
+  | ({ done: true; done_reason: OllamaDoneReason } & OllamaStats)
 );
 
+/** A streamed generate's object; the last has the conversation's tokens (`context`) unless the prompt was raw. */
 export type OllamaGenerateChunk = { model: string; created_at: string; response: string } & (
   | { done: false }
-  | ({ done: true; done_reason: OllamaDoneReason; context?: number[] } & Partial<OllamaStats>)
+  | ({ done: true; done_reason: OllamaDoneReason; context?: number[] } & OllamaStats)
 );
+
+/** The answer to a request without messages (or prompt): the model loaded or unloaded, nothing generated. */
+export type OllamaLoaded<Body extends { message: OllamaMessage } | { response: string }> = { model: string; created_at: string } & Body & {
+  done: true;
+  done_reason: "load" | "unload";
+};
 
 export interface OllamaModelDetails {
   parent_model: string;

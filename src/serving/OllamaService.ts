@@ -1,7 +1,7 @@
 import { InvalidRequestError } from "../errors/ApiError.js";
 import type { Moderator } from "../moderation/Moderator.js";
 import type { OllamaChatRequest, OllamaEmbedRequest, OllamaGenerateRequest } from "../protocol/ollama.js";
-import type { OllamaChatChunk, OllamaEmbedResponse, OllamaGenerateChunk } from "../protocol/ollamaResponses.js";
+import type { OllamaChatChunk, OllamaEmbedResponse, OllamaGenerateChunk, OllamaLoaded, OllamaMessage } from "../protocol/ollamaResponses.js";
 import { keepAliveUnloads, toOllamaChatParams, toOllamaGenerateParams } from "../protocol/toOllamaParams.js";
 import type { RenderedPrompt } from "../templates/ChatTemplate.js";
 import { GenerationSurface } from "./GenerationSurface.js";
@@ -68,7 +68,7 @@ export class OllamaService extends GenerationSurface<OllamaRequest, OllamaResult
     };
   }
 
-  async chat(body: OllamaChatRequest, signal?: AbortSignal, observer?: GenerationObserver): Promise<OllamaResult<OllamaChatChunk>> {
+  async chat(body: OllamaChatRequest, signal?: AbortSignal, observer?: GenerationObserver): Promise<OllamaResult<OllamaChatChunk | OllamaLoaded<{ message: OllamaMessage }>>> {
     const model = this.name(body.model);
     const arrival = this.arrival(model);
     const unload = keepAliveUnloads(body.keep_alive);
@@ -80,7 +80,7 @@ export class OllamaService extends GenerationSurface<OllamaRequest, OllamaResult
     return this.unloadingAfter(result as OllamaResult<OllamaChatChunk>, model, unload);
   }
 
-  async generate(body: OllamaGenerateRequest, signal?: AbortSignal, observer?: GenerationObserver): Promise<OllamaResult<OllamaGenerateChunk>> {
+  async generate(body: OllamaGenerateRequest, signal?: AbortSignal, observer?: GenerationObserver): Promise<OllamaResult<OllamaGenerateChunk | OllamaLoaded<{ response: string }>>> {
     const model = this.name(body.model);
     const arrival = this.arrival(model);
     const unload = keepAliveUnloads(body.keep_alive);
