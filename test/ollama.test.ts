@@ -175,6 +175,7 @@ describe("Ollama API through the official ollama client", () => {
       ["/api/chat", { messages, options: { num_ctx: 100_000 } }, /num_ctx 100000 is above/],
       ["/api/chat", { messages, options: { temperature: "hot" } }, /options\.temperature/],
       ["/api/chat", { messages, format: "yaml" }, /expected "json" or a valid JSON schema/],
+      ["/api/chat", { messages, format: { type: "object", properties: { a: { type: "string", pattern: "x" } } } }, /Invalid schema for format/],
       ["/api/chat", { messages: [{ role: "robot", content: "x" }] }, /messages\[0\]\.role/],
       ["/api/generate", { prompt: "x", suffix: "y" }, /suffix/],
       ["/api/generate", { prompt: "x", template: "{{ .Prompt }}" }, /'template' is not supported/],

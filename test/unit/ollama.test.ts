@@ -11,6 +11,7 @@ import { renderOllamaError } from "../../src/server/renderOllamaError.js";
 import { ollamaChatChunks, ollamaChatResponse, ollamaGenerateChunks, type OllamaRendering } from "../../src/serving/ollamaChunks.js";
 import { ollamaModelDetails } from "../../src/serving/ollamaModelDetails.js";
 import { ollamaModelName } from "../../src/serving/ollamaModelName.js";
+import { compileGeneration } from "../../src/serving/compileGeneration.js";
 import type { ChoiceResult, PipelineEvent } from "../../src/serving/pipelineTypes.js";
 
 const CONTEXT = 4096;
@@ -96,6 +97,9 @@ test("format: json, a schema or nothing; anything else, and format with tools, i
   assert.equal(chat({ format: "" }).output, undefined);
   rejects(() => chat({ format: "yaml" }), "format", /expected "json" or a valid JSON schema/);
   rejects(() => chat({ format: "json", tools: [{ type: "function", function: { name: "f" } }] }), "format");
+  // a schema the grammar cannot enforce is refused where it is in the request, before anything is generated
+  const patterned = chat({ format: { type: "object", properties: { code: { type: "string", pattern: "^[A-Z]+$" } } } });
+  rejects(() => compileGeneration(patterned), "format.properties.code.pattern", /^Invalid schema for format: /);
 });
 
 test("images and thinking are refused; think false is accepted", () => {
