@@ -225,6 +225,9 @@ describe("Ollama API through the official ollama client", () => {
     // without messages (or prompt) a request only loads, or with keep_alive 0 unloads, the model
     const unloaded = await ollama.generate({ model: MODEL_ID, prompt: "", keep_alive: 0, stream: false });
     assert.deepEqual([unloaded.done, unloaded.done_reason, model.status], [true, "unload", "unloaded"]);
+    const embedded = await ollama.embed({ model: MODEL_ID, input: "hello", keep_alive: 0 });
+    assert.ok(embedded.load_duration > 0 && embedded.total_duration >= embedded.load_duration);
+    await waitUntil(() => model.status === "unloaded", "the model is unloaded after the embeddings");
     const preloaded = await ollama.chat({ model: MODEL_ID, messages: [], stream: false });
     assert.deepEqual([preloaded.done, preloaded.done_reason, preloaded.message.content, model.status], [true, "load", "", "loaded"]);
   });

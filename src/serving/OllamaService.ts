@@ -50,15 +50,17 @@ export class OllamaService extends GenerationSurface<OllamaRequest, OllamaResult
 
   /**
    * `/api/embed`: the inputs' vectors from the embeddings service (the same as `/v1/embeddings`'), with the time the
-   * request waited for its model to load (it is loaded first, when it is not) and the total.
+   * request waited for its model to load (it is loaded first, when it is not) and the total; `keep_alive: 0`
+   * unloads a served model afterwards, as for chat.
    */
   async embed(body: OllamaEmbedRequest, signal?: AbortSignal, observer?: GenerationObserver): Promise<OllamaEmbedResponse> {
     const model = this.name(body.model);
     const arrival = this.arrival(model);
-    if (!arrival.loaded && this.models.models.some((m) => m.answersTo(model))) await withApiErrors(this.models.load(model));
+    if (!arrival.loaded) await withApiErrors(this.models.load(model));
     const loadMs = arrival.loaded ? 0 : performance.now() - arrival.at;
     const request = { model, input: body.input, ...(body.dimensions != null ? { dimensions: body.dimensions } : {}) };
     const response = await this.embeddings.create(request, signal, observer);
+    if (keepAliveUnloads(body.keep_alive) && this.models.models.some((m) => m.answersTo(model))) this.unloadSoon(model);
     return {
       model: body.model,
       embeddings: response.data.map((item) => item.embedding as number[]),
@@ -132,8 +134,10 @@ export class OllamaService extends GenerationSurface<OllamaRequest, OllamaResult
     return ollamaModelName(name, (n) => this.models.models.some((m) => m.answersTo(n)) || this.embeddingModel?.answersTo(n) === true);
   }
 
+  /** Now, and whether the model `name` is loaded (the embedding model always is). */
   private arrival(name: string): Arrival {
-    return { at: performance.now(), loaded: this.models.models.find((m) => m.answersTo(name))?.status === "loaded" };
+    const model = this.models.models.find((m) => m.answersTo(name));
+    return { at: performance.now(), loaded: model === undefined || model.status === "loaded" };
   }
 
   /** A request without messages: the model loaded (or, `keep_alive: 0`, unloaded), nothing generated. */
@@ -145,22 +149,26 @@ export class OllamaService extends GenerationSurface<OllamaRequest, OllamaResult
   /** With `unload`, the model is unloaded once the answer is done: at once, or when its stream ends. */
   private unloadingAfter<Chunk>(result: OllamaResult<Chunk>, name: string, unload: boolean): OllamaResult<Chunk> {
     if (!unload) return result;
-    // the unload waits for the model's other requests; nobody waits for it
-    const unloadNow = (): void => void this.models.unload(name).catch(() => undefined);
     if (!result.stream) {
-      unloadNow();
+      this.unloadSoon(name);
       return result;
     }
     const chunks = result.chunks;
+    const unloadSoon = (): void => this.unloadSoon(name);
     return {
       stream: true,
       chunks: (async function* () {
         try {
           yield* chunks;
         } finally {
-          unloadNow();
+          unloadSoon();
         }
       })(),
     };
+  }
+
+  /** Unloads the model once its requests (this one's lease included) have ended; nobody waits for it. */
+  private unloadSoon(name: string): void {
+    void this.models.unload(name).catch(() => undefined);
   }
 }
