@@ -188,6 +188,7 @@ describe("Ollama API through the official ollama client", () => {
       assert.deepEqual(Object.keys(error), ["error"]);
       assert.match(String(error.error), message);
     }
+    await assert.rejects(ollama.pull({ model: "llama3" }), { status_code: 404, error: "Invalid URL (POST /api/pull)" });
     const notJson = await fetch(`${server.url}/api/chat`, { method: "POST", body: "{nope" });
     assert.deepEqual([notJson.status, Object.keys((await notJson.json()) as object)], [400, ["error"]]);
   });

@@ -1,4 +1,5 @@
 import { Hono, type Context, type MiddlewareHandler } from "hono";
+import { RouteNotFoundError } from "../errors/ApiError.js";
 import type { Moderator } from "../moderation/Moderator.js";
 import { ollamaChatRequestSchema, ollamaEmbedRequestSchema, ollamaGenerateRequestSchema, ollamaShowRequestSchema } from "../protocol/ollama.js";
 import { parseRequest } from "../protocol/parseRequest.js";
@@ -80,5 +81,9 @@ export function ollamaRoutes(app: Hono<Env>, options: OllamaRouteOptions): void 
   api.get("/tags", async (c) => c.json(await models.tags()));
   api.get("/ps", async (c) => c.json(await models.ps()));
   api.get("/version", (c) => c.json({ version: OLLAMA_API_VERSION }));
+  // Ollama's model management (pull, push, create, copy, delete) and anything else: a 404 its clients can read
+  api.all("*", (c) => {
+    throw new RouteNotFoundError(c.req.method, c.req.path);
+  });
   app.route("/api", api);
 }
