@@ -194,7 +194,8 @@ describe("Ollama API through the official ollama client", () => {
   });
 
   test("a failure in the middle of a stream is an {\"error\"} line; the ollama client throws it", async () => {
-    const stream = await ollama.chat({ model: MODEL_ID, messages, stream: true, options: { num_predict: 50 } });
+    // long enough that the generation is still running when the client has read its first piece
+    const stream = await ollama.chat({ model: MODEL_ID, messages, stream: true, options: { num_predict: 1000 } });
     let pieces = 0;
     const log = console.error;
     console.error = () => undefined; // the server logs the injected fault as an internal error
