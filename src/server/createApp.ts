@@ -66,7 +66,6 @@ const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
 /** How long an error answered before the body was read waits for the rest of it (see discardBody). */
 const DISCARD_BODY_MS = 2_000;
 
-
 /** Headers a browser script may read: the request id, the rate limits, and when to retry. */
 const EXPOSED_HEADERS = [
   "x-request-id",
