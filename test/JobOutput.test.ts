@@ -57,9 +57,11 @@ describe("JobOutput: one job's sampled tokens to its events", () => {
     assert.equal(feed("upon a time"), undefined);
     assert.equal(text(), " upon a time");
     assert.deepEqual(output.generated, model.tokenize("upon a time"));
-    output.finish("length", 2, 7);
+    // the timings are the scheduler's (it measures them on the slot): the output carries them to `done`
+    const timings = { queueMs: 7, promptMs: 3.5, generationMs: 12.25 };
+    output.finish("length", 2, timings);
     assert.deepEqual(events, [
-      { type: "done", finishReason: "length", usage: { promptTokens: job.prompt.length, completionTokens: output.completionTokens, cachedTokens: 2 }, queueMs: 7 },
+      { type: "done", finishReason: "length", usage: { promptTokens: job.prompt.length, completionTokens: output.completionTokens, cachedTokens: 2 }, ...timings },
     ]);
     assert.equal(output.completionTokens, model.tokenize("upon a time").length);
     assert.ok(closed());
@@ -79,7 +81,7 @@ describe("JobOutput: one job's sampled tokens to its events", () => {
     const { output, events, feed, text } = run({ stop: ["a time"] });
     assert.equal(feed("upon a time there"), "stop");
     assert.equal(text(), " upon ");
-    output.finish("stop", 0, 0);
+    output.finish("stop", 0, { queueMs: 0, promptMs: 0, generationMs: 0 });
     assert.deepEqual(events.map((event) => event.type), ["done"]);
     assert.equal(events[0]?.type === "done" && events[0].stopSequence, "a time");
   });
@@ -88,7 +90,7 @@ describe("JobOutput: one job's sampled tokens to its events", () => {
     const { output, events, feed, text } = run({ stop: [" time machine"] });
     assert.equal(feed("upon a time"), undefined);
     assert.equal(text(), " upon a");
-    output.finish("length", 0, 0);
+    output.finish("length", 0, { queueMs: 0, promptMs: 0, generationMs: 0 });
     assert.deepEqual(events[0], { type: "text", text: " time" });
     assert.equal(events[1]?.type, "done");
     assert.ok(!("stopSequence" in events[1]), "no stop string ended it");
@@ -102,7 +104,7 @@ describe("JobOutput: one job's sampled tokens to its events", () => {
     assert.equal(sent.map((record) => record.text).join(""), " upon a");
     assert.equal(sent[0]?.offset, 0);
     assert.ok(sent.every((record) => Math.abs(record.logprob! - Math.log(0.5)) < 1e-9 && record.top.length === 1));
-    output.finish("length", 0, 0);
+    output.finish("length", 0, { queueMs: 0, promptMs: 0, generationMs: 0 });
     const held = events[0];
     assert.ok(held?.type === "text" && held.logprobs?.[0]?.text === " time" && held.logprobs[0].offset === " upon a".length);
   });
@@ -114,7 +116,7 @@ describe("JobOutput: one job's sampled tokens to its events", () => {
     // 17 tokens left after the third: not more than the closing's one token plus the margin
     assert.equal(output.completionTokens, 3 + model.tokenize("}").length);
     assert.equal(text().trimStart(), model.detokenize(tokens.slice(0, 3)).trimStart());
-    output.finish("length", 0, 0);
+    output.finish("length", 0, { queueMs: 0, promptMs: 0, generationMs: 0 });
     assert.deepEqual(events[0], { type: "text", text: "}" });
   });
 
@@ -127,7 +129,7 @@ describe("JobOutput: one job's sampled tokens to its events", () => {
     });
     assert.equal(feed('{"a": "b", "c": "d"'), "length");
     assert.equal(output.completionTokens, 4);
-    output.finish("length", 0, 0);
+    output.finish("length", 0, { queueMs: 0, promptMs: 0, generationMs: 0 });
     assert.deepEqual(events.map((event) => event.type), ["done"]);
   });
 

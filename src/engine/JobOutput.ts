@@ -5,7 +5,7 @@ import { StopMatcher } from "./StopMatcher.js";
 import type { TokenPieces } from "./TokenPieces.js";
 import { TokenReleaseQueue } from "./TokenReleaseQueue.js";
 import { TokenTextDecoder } from "./TokenTextDecoder.js";
-import type { FinishReason, TokenAlternative, TokenLogprob } from "./types.js";
+import type { FinishReason, GenerationTimings, TokenAlternative, TokenLogprob } from "./types.js";
 
 /**
  * A structured output is closed (`Job.close`) once the tokens left are at most the closing text's plus this: one
@@ -113,15 +113,16 @@ export class JobOutput {
 
   /**
    * The job's last events, once it finished (its slot already freed): the text held back for stop strings (and the
-   * closing), with its logprobs, then `done` with the usage (and the stop string that ended it); then its events end.
+   * closing), with its logprobs, then `done` with the usage, the stop string that ended it (if one did) and the
+   * timings the scheduler measured; then its events end.
    */
-  finish(reason: FinishReason, cachedTokens: number, queueMs: number): void {
+  finish(reason: FinishReason, cachedTokens: number, timings: GenerationTimings): void {
     const events = this.job.events;
     const rest = this.rest();
     if (rest.logprobs?.length) events.push({ type: "text", text: rest.text, logprobs: rest.logprobs });
     else if (rest.text !== "") events.push({ type: "text", text: rest.text });
     const usage = { promptTokens: this.job.prompt.length, completionTokens: this.completionTokens, cachedTokens };
-    events.push({ type: "done", finishReason: reason, usage, queueMs, ...(this.stoppedBy !== undefined ? { stopSequence: this.stoppedBy } : {}) });
+    events.push({ type: "done", finishReason: reason, usage, ...timings, ...(this.stoppedBy !== undefined ? { stopSequence: this.stoppedBy } : {}) });
     events.close();
   }
 

@@ -267,15 +267,20 @@ export class Scheduler {
       failure ??= new EngineFailureError(returnError);
     }
     this.abandon(slot, failure);
-    this.report(running, failure === undefined && typeof outcome === "string" ? outcome : failure instanceof AbortedError ? "aborted" : "failed");
+    const end = performance.now();
+    this.report(running, failure === undefined && typeof outcome === "string" ? outcome : failure instanceof AbortedError ? "aborted" : "failed", end);
     if (failure !== undefined || typeof outcome !== "string") return;
-    running.output.finish(outcome, running.cachedTokens, running.queueMs);
+    const { queueMs, admittedAt, firstTokenAt } = running;
+    running.output.finish(outcome, running.cachedTokens, {
+      queueMs,
+      promptMs: (firstTokenAt ?? end) - admittedAt,
+      generationMs: firstTokenAt === undefined ? 0 : end - firstTokenAt,
+    });
   }
 
   /** Tells the request observers how a generation's time on its slot went. */
-  private report(running: Running, outcome: RequestRecord["outcome"]): void {
+  private report(running: Running, outcome: RequestRecord["outcome"], end: number): void {
     if (this.requestObservers.size === 0) return;
-    const end = performance.now();
     const { job, firstTokenAt } = running;
     const record: RequestRecord = {
       outcome,

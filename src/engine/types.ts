@@ -79,15 +79,26 @@ export interface GenerationUsage {
 export type GenerationEvent =
   | { type: "prompt"; logprobs: TokenLogprob[] }
   | { type: "text"; text: string; logprobs?: TokenLogprob[] }
-  | {
+  | ({
       type: "done";
       finishReason: FinishReason;
       usage: GenerationUsage;
-      /** Milliseconds the generation waited in the queue for a slot. */
-      queueMs: number;
       /** The stop string that ended it ("stop" only; absent when end of sequence or a halt did). */
       stopSequence?: string;
-    };
+    } & GenerationTimings);
+
+/**
+ * Where a finished generation's time went, in milliseconds measured by the scheduler: waiting for a slot, then its
+ * prompt (the part not cached) evaluated up to its first token sampled, then its other tokens.
+ */
+export interface GenerationTimings {
+  /** Milliseconds the generation waited in the queue for a slot. */
+  queueMs: number;
+  /** From its admission to a slot to its first token sampled (all of the time on the slot when none was). */
+  promptMs: number;
+  /** From its first token sampled to its end (0 when none was). */
+  generationMs: number;
+}
 
 /** An event of one generation of a request that runs several (index: the generation's place in the request). */
 export type IndexedEvent = GenerationEvent & { index: number };

@@ -70,7 +70,11 @@ export class AuthenticationError extends ApiError {
 
 /** 404: unknown model; `known`: the ids the server does serve, listed in the message. */
 export class ModelNotFoundError extends ApiError {
-  constructor(model: string, known: readonly string[] = []) {
+  constructor(
+    /** The name asked for (Ollama's clients get their own wording of this error). */
+    readonly model: string,
+    known: readonly string[] = [],
+  ) {
     const listed = known.length > 0 ? ` This server serves: ${known.join(", ")}.` : "";
     super(404, `The model '${model}' does not exist.${listed}`, "invalid_request_error", "model_not_found", "model");
   }

@@ -4,7 +4,7 @@ import { parseRequest } from "../protocol/parseRequest.js";
 import { AnthropicMessagesService } from "../serving/AnthropicMessagesService.js";
 import type { AppKit, Env } from "./AppKit.js";
 import { renderAnthropicError } from "./renderAnthropicError.js";
-import type { SseDialect } from "./sseResponse.js";
+import { sseResponse, type SseDialect } from "./sseResponse.js";
 import { toApiError } from "./toApiError.js";
 
 /** Anthropic's stream: each event named by its type, a failure as an `error` event; nothing after `message_stop`. */
@@ -37,7 +37,7 @@ export function anthropicRoutes(app: Hono<Env>, kit: AppKit): void {
         const result = await messages.create(request, signal, observer);
         return result.stream ? { chunks: result.chunks } : { json: result.message };
       },
-      ANTHROPIC_SSE,
+      (chunks) => sseResponse(chunks, ANTHROPIC_SSE),
     );
   });
   api.post("/messages/count_tokens", async (c) => {

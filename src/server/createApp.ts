@@ -32,6 +32,7 @@ import { withApiErrors } from "../serving/withApiErrors.js";
 import { AccessRecord } from "./AccessRecord.js";
 import type { ApiKeyRegistry } from "./ApiKeyRegistry.js";
 import { discardBody } from "./discardBody.js";
+import { ollamaRoutes } from "./ollamaRoutes.js";
 import { playgroundRoutes } from "./playgroundRoutes.js";
 import { ServerMetrics } from "./ServerMetrics.js";
 import { requestId } from "./requestId.js";
@@ -72,7 +73,6 @@ export interface AppOptions {
 const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
 /** How long an error answered before the body was read waits for the rest of it (see discardBody). */
 const DISCARD_BODY_MS = 2_000;
-
 
 
 /** Headers a browser script may read: the request id, the rate limits, and when to retry. */
@@ -118,10 +118,11 @@ export function createApp(options: AppOptions): Hono<Env> {
   const kit: AppKit = {
     fleet,
     moderator: options.moderator,
+    embeddingModel: options.embeddingModel,
     guards,
     jsonBody,
     observe,
-    respond: (c, run, sse) => withDeadline(c.req.raw.signal, options.requestTimeoutMs ?? 0, run, sse),
+    respond: (c, run, stream) => withDeadline(c.req.raw.signal, options.requestTimeoutMs ?? 0, run, stream),
     discardBody: (c) => discardBody(c.req.raw, limit, DISCARD_BODY_MS),
   };
 
@@ -216,6 +217,8 @@ export function createApp(options: AppOptions): Hono<Env> {
     });
     app.route(prefix, api);
   }
+
+  ollamaRoutes(app, kit);
   return app;
 }
 
@@ -236,15 +239,15 @@ function modelHealth(model: FleetModel): Record<string, unknown> {
 
 /**
  * Runs a completion under the client's signal joined with the request deadline (which aborts with a 504 reason),
- * and renders its result: JSON, or SSE (in the `sse` dialect) whose end also ends the deadline.
+ * and renders its result: JSON, or a stream (SSE unless the dialect frames its own) whose end also ends the deadline.
  */
 async function withDeadline(
   client: AbortSignal,
   timeoutMs: number,
   run: (signal: AbortSignal) => Promise<Rendered>,
-  sse?: SseDialect,
+  stream: (chunks: AsyncIterable<unknown>) => Promise<Response> = sseResponse,
 ): Promise<Response> {
-  if (timeoutMs <= 0) return render(await run(client), sse);
+  if (timeoutMs <= 0) return render(await run(client), stream);
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new RequestTimeoutError(timeoutMs)), timeoutMs);
   let result: Rendered;
@@ -256,10 +259,10 @@ async function withDeadline(
   }
   if ("json" in result) {
     clearTimeout(timer);
-    return render(result, sse);
+    return render(result, stream);
   }
   const chunks = result.chunks;
-  return sseResponse(
+  return stream(
     (async function* () {
       try {
         yield* chunks;
@@ -267,12 +270,11 @@ async function withDeadline(
         clearTimeout(timer);
       }
     })(),
-    sse,
   );
 }
 
-function render(result: Rendered, sse?: SseDialect): Response | Promise<Response> {
-  return "json" in result ? Response.json(result.json) : sseResponse(result.chunks, sse);
+function render(result: Rendered, stream: (chunks: AsyncIterable<unknown>) => Promise<Response>): Response | Promise<Response> {
+  return "json" in result ? Response.json(result.json) : stream(result.chunks);
 }
 
 async function jsonBody(c: Context): Promise<unknown> {

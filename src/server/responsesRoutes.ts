@@ -4,6 +4,7 @@ import { responsesRequestSchema } from "../protocol/responsesRequest.js";
 import type { ResponsesService } from "../serving/ResponsesService.js";
 import type { AppKit, Env } from "./AppKit.js";
 import { responsesSse } from "./responsesSse.js";
+import { sseResponse } from "./sseResponse.js";
 
 /**
  * OpenAI's Responses API under one of the API prefixes: `POST responses`, behind the same guards, observer
@@ -20,7 +21,7 @@ export function addResponsesRoutes(api: Hono<Env>, responses: ResponsesService, 
         const result = await responses.create(request, signal, observer);
         return result.stream ? { chunks: result.chunks } : { json: result.response };
       },
-      responsesSse(),
+      (chunks) => sseResponse(chunks, responsesSse()),
     );
   });
 }

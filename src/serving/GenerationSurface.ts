@@ -45,7 +45,8 @@ export abstract class GenerationSurface<Request extends { model: string }, Resul
    * rendered with the model's template (tools described in it), its length checked against the context (without
    * tokenizing a text that cannot fit) and its completion budget found, all before anything is sent; then its
    * generations, the prompt moderated, its tool calls split out of the output (`param` names where the 400s point).
-   * `promptTokens`: the rendered prompt's tokens (its text is `renderConversation`'s).
+   * `promptTokens`: the rendered prompt's tokens (its text is `renderConversation`'s, unless the dialect gives the
+   * prompt itself: `prompt`, e.g. one sent raw).
    */
   protected async conversation(
     model: ServedModel,
@@ -53,10 +54,11 @@ export abstract class GenerationSurface<Request extends { model: string }, Resul
     param: ConversationParams,
     signal?: AbortSignal,
     observer?: GenerationObserver,
+    prompt: RenderedPrompt = renderConversation(model, params),
   ): Promise<{ pipeline: GenerationPipeline; promptTokens: number }> {
     const engine = model.engine;
     const { sampling, structured } = compileGeneration(params);
-    const { prompt, tokens: promptTokens } = this.tokenizedConversation(model, params, param.messages);
+    const { tokens: promptTokens } = this.tokenizedConversation(model, params, param.messages, prompt);
     const maxTokens = completionBudget(engine, promptTokens.length, params.maxTokens, params.maxTokens === undefined ? param.messages : param.maxTokens);
     // the client's messages (tool results included), not the system's, are what the prompt moderation judges
     const moderated = params.messages.flatMap((m) => (m.role === "system" ? [] : [m.content])).join("\n");
@@ -84,9 +86,13 @@ export abstract class GenerationSurface<Request extends { model: string }, Resul
    * A conversation rendered with the model's template (tools described in it) and tokenized; a text that cannot fit
    * the context is refused (400 at `messagesParam`) before it is tokenized.
    */
-  protected tokenizedConversation(model: ServedModel, params: Pick<ChatParams, "messages" | "tools">, messagesParam: string): { prompt: RenderedPrompt; tokens: number[] } {
+  protected tokenizedConversation(
+    model: ServedModel,
+    params: Pick<ChatParams, "messages" | "tools">,
+    messagesParam: string,
+    prompt: RenderedPrompt = renderConversation(model, params),
+  ): { prompt: RenderedPrompt; tokens: number[] } {
     const engine = model.engine;
-    const prompt = renderConversation(model, params);
     assertTextCanFit(prompt.text, engine.info.contextSize, engine.info.longestTokenChars, messagesParam);
     return { prompt, tokens: engine.promptTokens(prompt.text, prompt.parseSpecial) };
   }

@@ -71,6 +71,11 @@ export class ModelFleet {
     return fleet;
   }
 
+  /** How long a model no request uses stays loaded (ms; 0: until an operator or a load needing its room unloads it). */
+  get idleUnloadMs(): number {
+    return this.options.idleUnloadMs ?? 0;
+  }
+
   /** The model named `name` (any of its names, in any case); 404 listing the served ids otherwise. */
   find(name: string): FleetModel {
     const model = this.models.find((m) => m.answersTo(name));
@@ -195,7 +200,7 @@ export class ModelFleet {
   /** A model's last request has ended: wake an operator's unload waiting for it, or start the idle countdown. */
   private idle(model: FleetModel): void {
     for (const wake of model.idleWaiters.splice(0)) wake();
-    const idleMs = this.options.idleUnloadMs ?? 0;
+    const idleMs = this.idleUnloadMs;
     if (idleMs <= 0 || model.status !== "loaded") return;
     clearTimeout(model.idleTimer);
     model.idleTimer = setTimeout(() => {

@@ -34,7 +34,8 @@ function jsonGrammar({ schema, param }: JsonOutput): StructuredOutput {
     if (!(error instanceof SchemaError)) throw error;
     // a definition is located from the schema's root without a leading dot (`$defs.NAME`)
     const at = error.path === "" || error.path.startsWith(".") || error.path.startsWith("[") ? error.path : `.${error.path}`;
-    throw new InvalidRequestError(`Invalid schema for response_format: ${error.message}.`, `${param}${at}`, "invalid_value");
+    // named by the request's field that holds it: `response_format`, Ollama's `format`
+    throw new InvalidRequestError(`Invalid schema for ${param.split(".")[0]}: ${error.message}.`, `${param}${at}`, "invalid_value");
   }
 }
 

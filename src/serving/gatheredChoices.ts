@@ -60,6 +60,7 @@ export async function gatheredChoices(
         finishReason,
         ...(finishReason === "stop" && event.stopSequence !== undefined ? { stopSequence: event.stopSequence } : {}),
         verdict,
+        timings: { queueMs: event.queueMs, promptMs: event.promptMs, generationMs: event.generationMs },
         score: values.length === 0 ? -Infinity : values.reduce((sum, v) => sum + v, 0) / values.length,
       });
       usages.push({ ...event.usage, index });

@@ -1,4 +1,4 @@
-import type { FinishReason, GenerationRequest, GenerationUsage, TokenLogprob } from "../engine/types.js";
+import type { FinishReason, GenerationRequest, GenerationTimings, GenerationUsage, TokenLogprob } from "../engine/types.js";
 import type { ModerationVerdict } from "../moderation/ModerationVerdict.js";
 import type { ToolOutputEvent } from "../tools/ToolCallParser.js";
 import type { GenerationObserver } from "./GenerationObserver.js";
@@ -44,9 +44,9 @@ export type PipelineEvent =
   | { type: "text"; index: number; text: string; pieces: ToolOutputEvent[]; logprobs: TokenLogprob[]; verdict: ModerationVerdict | undefined }
   /**
    * A choice's end: what its parser still held (`pieces`), why it ended (`stopSequence`: the stop string that ended
-   * it, when one did), its final verdict and usage.
+   * it, when one did), its final verdict, usage and timings.
    */
-  | { type: "done"; index: number; pieces: ToolOutputEvent[]; finishReason: ChoiceEnd; stopSequence?: string; verdict: ModerationVerdict | undefined; usage: GenerationUsage }
+  | { type: "done"; index: number; pieces: ToolOutputEvent[]; finishReason: ChoiceEnd; stopSequence?: string; verdict: ModerationVerdict | undefined; usage: GenerationUsage; timings: GenerationTimings }
   /** Last: the request's usage, a prompt's tokens counted once however many choices it had. */
   | { type: "usage"; usage: GenerationUsage };
 
@@ -67,4 +67,6 @@ export interface ChoiceResult {
   stopSequence?: string;
   /** The output moderation's verdict on the whole text (undefined: moderation is off). */
   verdict: ModerationVerdict | undefined;
+  /** Where its time went (the engine's measures). */
+  timings: GenerationTimings;
 }

@@ -54,7 +54,8 @@ export async function* streamedChoices(source: AsyncIterable<ChoiceEvent>, optio
       usages.push({ ...event.usage, index });
       const finishReason: ChoiceEnd = output.withheld ? "content_filter" : state.calls > 0 ? "tool_calls" : event.finishReason;
       const stop = finishReason === "stop" && event.stopSequence !== undefined ? { stopSequence: event.stopSequence } : {};
-      yield { type: "done", index, pieces, finishReason, ...stop, verdict: output.verdict, usage: event.usage };
+      const timings = { queueMs: event.queueMs, promptMs: event.promptMs, generationMs: event.generationMs };
+      yield { type: "done", index, pieces, finishReason, ...stop, verdict: output.verdict, usage: event.usage, timings };
     }
   }
   yield { type: "usage", usage: choicesUsage(usages, perPrompt) };

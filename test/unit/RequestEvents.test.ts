@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { RequestEvents } from "../../src/engine/RequestEvents.js";
 import type { IndexedEvent } from "../../src/engine/types.js";
 
-const done = { type: "done", finishReason: "stop", usage: { promptTokens: 1, completionTokens: 1, cachedTokens: 0 }, queueMs: 0 } as const;
+const done = { type: "done", finishReason: "stop", usage: { promptTokens: 1, completionTokens: 1, cachedTokens: 0 }, queueMs: 0, promptMs: 0, generationMs: 0 } as const;
 
 async function read(events: RequestEvents): Promise<IndexedEvent[]> {
   const all: IndexedEvent[] = [];

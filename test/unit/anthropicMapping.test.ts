@@ -149,6 +149,7 @@ describe("toAnthropicChatParams: a Messages API request as the dialect-neutral c
 });
 
 describe("anthropicEvents: the pipeline's events as Anthropic's stream", () => {
+  const timings = { queueMs: 0, promptMs: 0, generationMs: 0 };
   const usage = { promptTokens: 10, completionTokens: 5, cachedTokens: 4 };
   async function* source(events: PipelineEvent[]): AsyncGenerator<PipelineEvent> {
     yield* events;
@@ -166,7 +167,7 @@ describe("anthropicEvents: the pipeline's events as Anthropic's stream", () => {
       { type: "start", index: 0, verdict: undefined },
       text("Hel"),
       text("lo"),
-      { type: "done", index: 0, pieces: [call], finishReason: "tool_calls", verdict: undefined, usage },
+      { type: "done", index: 0, pieces: [call], finishReason: "tool_calls", verdict: undefined, usage, timings },
       { type: "usage", usage },
     ]);
     const toolUse = events[6];
@@ -203,7 +204,7 @@ describe("anthropicEvents: the pipeline's events as Anthropic's stream", () => {
     const events = await collect(
       [
         { type: "start", index: 0, verdict: undefined },
-        { type: "done", index: 0, pieces: [], finishReason: "stop", stopSequence: "END", verdict: undefined, usage },
+        { type: "done", index: 0, pieces: [], finishReason: "stop", stopSequence: "END", verdict: undefined, usage, timings },
       ],
       ["END"],
     );

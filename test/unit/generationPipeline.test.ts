@@ -12,7 +12,7 @@ import { streamedChoices } from "../../src/serving/streamedChoices.js";
 
 const usage = (promptTokens: number, completionTokens: number) => ({ promptTokens, completionTokens, cachedTokens: 0 });
 const token = (text: string, logprob: number): TokenLogprob => ({ token: 1, text, bytes: [], logprob, top: [], offset: 0 });
-const done = (index: number, completionTokens: number): ChoiceEvent => ({ type: "done", index, finishReason: "length", usage: usage(3, completionTokens), queueMs: 0 });
+const done = (index: number, completionTokens: number): ChoiceEvent => ({ type: "done", index, finishReason: "length", usage: usage(3, completionTokens), queueMs: 0, promptMs: 0, generationMs: 0 });
 
 async function* source(events: readonly ChoiceEvent[]): AsyncGenerator<ChoiceEvent> {
   yield* events;

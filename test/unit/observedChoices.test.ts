@@ -40,8 +40,8 @@ test("finished choices settle to their usage (a prompt counted once), with their
   const events: ChoiceEvent[] = [
     { type: "text", text: "a", index: 0 },
     { type: "text", text: "b", index: 1 },
-    { type: "done", finishReason: "length", usage: usage(3, 4, 1), queueMs: 5, index: 0 },
-    { type: "done", finishReason: "stop", usage: usage(3, 2, 3), queueMs: 40, index: 1 },
+    { type: "done", finishReason: "length", usage: usage(3, 4, 1), queueMs: 5, promptMs: 0, generationMs: 0, index: 0 },
+    { type: "done", finishReason: "stop", usage: usage(3, 2, 3), queueMs: 40, promptMs: 0, generationMs: 0, index: 1 },
   ];
   const seen: ChoiceEvent[] = [];
   for await (const event of observedChoices((async function* () { yield* events; })(), observer, requests.slice(0, 1), 2)) seen.push(event);
@@ -56,7 +56,7 @@ test("a consumer that leaves, or a source that fails, still settles once: starte
     const source = (async function* (): AsyncGenerator<ChoiceEvent> {
       yield { type: "text", text: "x", index: 2 };
       yield { type: "text", text: "y", index: 2 };
-      yield { type: "done", finishReason: "stop", usage: usage(2, 1), queueMs: 7, index: 3 };
+      yield { type: "done", finishReason: "stop", usage: usage(2, 1), queueMs: 7, promptMs: 0, generationMs: 0, index: 3 };
       if (fail) throw new Error("engine failed");
       yield { type: "text", text: "z", index: 0 };
     })();
@@ -75,7 +75,7 @@ test("a consumer that leaves, or a source that fails, still settles once: starte
 });
 
 test("without an observer the events pass through untouched", async () => {
-  const events: ChoiceEvent[] = [{ type: "done", finishReason: "stop", usage: usage(1, 1), queueMs: 0, index: 0 }];
+  const events: ChoiceEvent[] = [{ type: "done", finishReason: "stop", usage: usage(1, 1), queueMs: 0, promptMs: 0, generationMs: 0, index: 0 }];
   const seen: ChoiceEvent[] = [];
   for await (const event of observedChoices((async function* () { yield* events; })(), undefined, requests, 1)) seen.push(event);
   assert.deepEqual(seen, events);
@@ -103,7 +103,7 @@ test("requests that end, fail or are left hold no listener on their signal once 
     (async function* (): AsyncGenerator<ChoiceEvent> {
       yield { type: "text", text: "x", index: 0 };
       if (fail) throw new Error("engine failed");
-      yield { type: "done", finishReason: "stop", usage: usage(3, 1), queueMs: 0, index: 0 };
+      yield { type: "done", finishReason: "stop", usage: usage(3, 1), queueMs: 0, promptMs: 0, generationMs: 0, index: 0 };
     })();
   const ended = observedChoices(source(false), recorder(), requests.slice(0, 1), 1, caller.signal);
   for await (const event of ended) void event;

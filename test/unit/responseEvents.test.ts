@@ -38,7 +38,7 @@ async function* pipeline(texts: Array<{ pieces: ToolOutputEvent[]; logprobs?: To
     yield { type: "text", index: 0, text: "", pieces: text.pieces, logprobs: text.logprobs ?? [], verdict: undefined };
   }
   if (fail) throw fail;
-  yield { type: "done", index: 0, pieces: end.pieces ?? [], finishReason: end.finishReason, verdict: undefined, usage };
+  yield { type: "done", index: 0, pieces: end.pieces ?? [], finishReason: end.finishReason, verdict: undefined, usage, timings: { queueMs: 0, promptMs: 0, generationMs: 0 } };
   yield { type: "usage", usage };
 }
 
@@ -194,7 +194,7 @@ test("the Responses SSE: named events, no [DONE]; an internal fault is an error 
 });
 
 test("the whole response: content runs as messages and calls as items in order, a trailing message incomplete when cut, logprobs with the first message", () => {
-  const result = (pieces: ToolOutputEvent[], finishReason: ChoiceResult["finishReason"], logprobs: TokenLogprob[] = []): ChoiceResult => ({ index: 0, text: "", pieces, promptLogprobs: [], logprobs, finishReason, verdict: undefined });
+  const result = (pieces: ToolOutputEvent[], finishReason: ChoiceResult["finishReason"], logprobs: TokenLogprob[] = []): ChoiceResult => ({ index: 0, text: "", pieces, promptLogprobs: [], logprobs, finishReason, verdict: undefined, timings: { queueMs: 0, promptMs: 0, generationMs: 0 } });
   const mixed = wholeResponse(result([content("a"), content("b"), call("f", "{}"), content("c")], "length", [token("a", -1)]), usage, rendering(true));
   assertOpenAiShape("Response", mixed);
   assert.match(mixed.id, /^resp_/);
