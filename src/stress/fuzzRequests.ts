@@ -5,9 +5,7 @@ import { hostileString } from "./hostileString.js";
 import { mutatedBodyText } from "./mutatedBodyText.js";
 import type { RawJson } from "./rawJson.js";
 import { validBody } from "./validBody.js";
-
-/** The routes the fuzz covers, by kind (the same kind under each API prefix is one route for grouping). */
-export type RouteKind = "chat" | "completions" | "embeddings" | "models" | "model" | "tokenize" | "detokenize" | "health" | "metrics" | "unknown";
+import type { RouteKind } from "./RouteKind.js";
 
 /** One generated request, kept as data so fast-check can shrink it and a report can show it. */
 export interface FuzzRequest {

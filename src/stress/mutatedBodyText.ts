@@ -1,4 +1,4 @@
-import type { RouteKind } from "./fuzzRequests.js";
+import type { RouteKind } from "./RouteKind.js";
 import type { RawJson } from "./rawJson.js";
 import { validBody } from "./validBody.js";
 

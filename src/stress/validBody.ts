@@ -1,4 +1,4 @@
-import type { RouteKind } from "./fuzzRequests.js";
+import type { RouteKind } from "./RouteKind.js";
 
 /**
  * A valid body per route, cheap to serve: a few tokens. The model is filled in by the caller; chat carries both
