@@ -1,6 +1,6 @@
 import type { LlamaContext, LlamaModel, Token } from "node-llama-cpp";
 import { evaluateOptions } from "../engine/evaluateOptions.js";
-import { acquireLlama, type LlamaHandle } from "../engine/acquireLlama.js";
+import { sharedLlama } from "../engine/sharedLlama.js";
 import type { SamplingParams } from "../engine/types.js";
 
 /**
@@ -9,22 +9,20 @@ import type { SamplingParams } from "../engine/types.js";
  */
 export class DirectModel {
   private constructor(
-    private readonly handle: LlamaHandle,
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
   ) {}
 
   static async load(modelPath: string, threads: number): Promise<DirectModel> {
-    const handle = await acquireLlama(threads);
+    const llama = await sharedLlama(threads);
     let loaded: LlamaModel | undefined;
     try {
-      const model = await handle.llama.loadModel({ modelPath });
+      const model = await llama.loadModel({ modelPath });
       loaded = model;
       const context = await model.createContext({ sequences: 1, contextSize: 2048, threads });
-      return new DirectModel(handle, model, context);
+      return new DirectModel(model, context);
     } catch (error) {
       await loaded?.dispose();
-      await handle.release();
       throw error;
     }
   }
@@ -54,6 +52,5 @@ export class DirectModel {
   async dispose(): Promise<void> {
     await this.context.dispose();
     await this.model.dispose();
-    await this.handle.release();
   }
 }

@@ -1,7 +1,7 @@
 import os from "node:os";
 import { basename } from "node:path";
 import type { LlamaContextSequence, LlamaEmbeddingContext, LlamaModel, Token } from "node-llama-cpp";
-import { acquireLlama, type LlamaHandle } from "./acquireLlama.js";
+import { sharedLlama } from "./sharedLlama.js";
 import { vocabularySize } from "./vocabularySize.js";
 
 export interface EmbedderInfo {
@@ -31,30 +31,29 @@ export class Embedder {
     private readonly model: LlamaModel,
     private readonly context: LlamaEmbeddingContext,
     readonly info: EmbedderInfo,
-    /** What dispose() also frees: the model and its Llama when this embedder loaded them. */
-    private readonly owned: LlamaHandle | undefined,
+    /** Whether it loaded its model itself (and disposes it), or uses another engine's. */
+    private readonly ownsModel: boolean,
   ) {}
 
   /** Embeddings of a model already loaded (the served one); its weights are shared, only the context is new. */
   static async forModel(model: LlamaModel, path: string, options: { contextSize: number; threads: number }): Promise<Embedder> {
     const context = await model.createEmbeddingContext({ contextSize: options.contextSize, threads: options.threads });
-    return new Embedder(model, context, info(model, path, options.contextSize), undefined);
+    return new Embedder(model, context, info(model, path, options.contextSize), false);
   }
 
   /** Loads a GGUF for embeddings only (`--embedding-model`). */
   static async load(options: { modelPath: string; contextSize?: number; threads?: number }): Promise<Embedder> {
     const threads = options.threads ?? os.availableParallelism();
-    const handle = await acquireLlama(threads);
+    const llama = await sharedLlama(threads);
     let loaded: LlamaModel | undefined;
     try {
-      const model = await handle.llama.loadModel({ modelPath: options.modelPath });
+      const model = await llama.loadModel({ modelPath: options.modelPath });
       loaded = model;
       const contextSize = options.contextSize ?? Math.min(model.trainContextSize, 4096);
       const context = await model.createEmbeddingContext({ contextSize, threads });
-      return new Embedder(model, context, info(model, options.modelPath, contextSize), handle);
+      return new Embedder(model, context, info(model, options.modelPath, contextSize), true);
     } catch (error) {
       await loaded?.dispose();
-      await handle.release();
       throw error;
     }
   }
@@ -117,10 +116,7 @@ export class Embedder {
 
   async dispose(): Promise<void> {
     await this.context.dispose();
-    if (this.owned) {
-      await this.model.dispose();
-      await this.owned.release();
-    }
+    if (this.ownsModel) await this.model.dispose();
   }
 }
 

@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import { LlamaGrammarEvaluationState, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from "node-llama-cpp";
+import { LlamaGrammarEvaluationState, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from "node-llama-cpp";
 import type { QueueLimits } from "./AdmissionQueue.js";
 import { AbortedError, ContextTooLongError } from "./engineErrors.js";
 import { evaluateOptions } from "./evaluateOptions.js";
@@ -7,7 +7,7 @@ import type { Job } from "./Job.js";
 import { attentionShape } from "./attentionShape.js";
 import { chooseThreads, threadCap, type ThreadsSetting } from "./chooseThreads.js";
 import { checkKvCache, kvCacheBytesPerSlot, type KvCacheSettings } from "./kvCacheLayout.js";
-import { acquireLlama, type LlamaHandle } from "./acquireLlama.js";
+import { sharedLlama } from "./sharedLlama.js";
 import { DEFAULT_CACHE_DISK_BYTES, DEFAULT_PREFILL_CHUNK } from "./engineDefaults.js";
 import { Embedder } from "./Embedder.js";
 import { PromptCache } from "./PromptCache.js";
@@ -79,7 +79,7 @@ export class Engine {
   private embeddings: Promise<Embedder> | undefined;
 
   private constructor(
-    private readonly handle: LlamaHandle,
+    private readonly llama: Llama,
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
     readonly info: ModelInfo,
@@ -100,8 +100,7 @@ export class Engine {
 
   static async load(options: EngineOptions): Promise<Engine> {
     const threadsSetting: ThreadsSetting = { threads: options.threads ?? "auto", ...(options.threadsBatch !== undefined ? { threadsBatch: options.threadsBatch } : {}) };
-    const handle = await acquireLlama(threadCap(threadsSetting));
-    const llama = handle.llama;
+    const llama = await sharedLlama(threadCap(threadsSetting));
     let loaded: LlamaModel | undefined;
     try {
       const model = await llama.loadModel({
@@ -169,11 +168,10 @@ export class Engine {
           : undefined;
       const wrap = options.wrapSequencesForTests;
       // the embeddings context (made on first use) evaluates inputs in chunks: the prompt chunks' count
-      return new Engine(handle, model, context, info, sequences, { queue: options.queue ?? {}, prefillChunk, promptCache, ...(wrap ? { wrapSequencesForTests: wrap } : {}) }, threads.batch);
+      return new Engine(llama, model, context, info, sequences, { queue: options.queue ?? {}, prefillChunk, promptCache, ...(wrap ? { wrapSequencesForTests: wrap } : {}) }, threads.batch);
     } catch (error) {
-      // the model's contexts go with it; the llama.cpp instance stays for its other users
+      // the model's contexts go with it; the llama.cpp instance stays, the process's
       await loaded?.dispose();
-      await handle.release();
       throw error;
     }
   }
@@ -249,7 +247,7 @@ export class Engine {
       members.map(
         async ({ request }) =>
           request.structured &&
-          new LlamaGrammarEvaluationState({ model: this.model, grammar: await this.handle.llama.createGrammar({ grammar: request.structured.grammar }) }),
+          new LlamaGrammarEvaluationState({ model: this.model, grammar: await this.llama.createGrammar({ grammar: request.structured.grammar }) }),
       ),
     );
     const controller = new AbortController();
@@ -337,7 +335,6 @@ export class Engine {
     if (this.embeddings) await (await this.embeddings).dispose();
     await this.context.dispose();
     await this.model.dispose();
-    await this.handle.release();
   }
 }
 

@@ -9,7 +9,7 @@ import { chooseThreads, threadCap, type ThreadsSetting } from "./chooseThreads.j
 import { copySequencePrefix } from "./copySequencePrefix.js";
 import type { ThreadsInfo } from "./ThreadsInfo.js";
 import { rawLogprobRequest, readRawLogprobs } from "./rawLogprobs.js";
-import { acquireLlama, type LlamaHandle } from "./acquireLlama.js";
+import { sharedLlama } from "./sharedLlama.js";
 
 export interface ContinuationScore {
   /** Sum over the continuation's tokens of log p(token | everything before it). */
@@ -53,7 +53,6 @@ export class LoglikelihoodScorer {
   private readonly waiting: Array<(lane: Lane) => void> = [];
 
   private constructor(
-    private readonly handle: LlamaHandle,
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
     private readonly free: Lane[],
@@ -63,10 +62,10 @@ export class LoglikelihoodScorer {
 
   static async load(options: LoglikelihoodScorerOptions): Promise<LoglikelihoodScorer> {
     const setting: ThreadsSetting = { threads: options.threads ?? "auto", ...(options.threadsBatch !== undefined ? { threadsBatch: options.threadsBatch } : {}) };
-    const handle = await acquireLlama(threadCap(setting));
+    const llama = await sharedLlama(threadCap(setting));
     let loaded: LlamaModel | undefined;
     try {
-      const model = await handle.llama.loadModel({ modelPath: options.modelPath });
+      const model = await llama.loadModel({ modelPath: options.modelPath });
       loaded = model;
       const documents = options.documents ?? 1;
       const context = await model.createContext({ sequences: documents * (options.parallel + 1), contextSize: options.contextSize, threads: threadCap(setting) });
@@ -76,10 +75,9 @@ export class LoglikelihoodScorer {
         shared: context.getSequence(),
         branches: Array.from({ length: options.parallel }, () => context.getSequence()),
       }));
-      return new LoglikelihoodScorer(handle, model, context, lanes, threads);
+      return new LoglikelihoodScorer(model, context, lanes, threads);
     } catch (error) {
       await loaded?.dispose();
-      await handle.release();
       throw error;
     }
   }
@@ -134,7 +132,6 @@ export class LoglikelihoodScorer {
   async dispose(): Promise<void> {
     await this.context.dispose();
     await this.model.dispose();
-    await this.handle.release();
   }
 
   /** Runs `work` on a free lane, waiting for one when every lane is busy. */
