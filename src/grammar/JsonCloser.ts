@@ -194,7 +194,11 @@ export class JsonCloser {
     this.strings.set(at, { i, length });
     if (suffix !== undefined) return { ends: new Set(), suffix };
     const format = formatOf(schema);
-    if (format !== undefined) return { ends: new Set(), suffix: `${completeFormat(format, this.text.slice(at + 1))}"` };
+    if (format !== undefined) {
+      // under anyOf, a format the text has already left (a date-time's "100" is no time) is no way to close it
+      const written = this.text.slice(at + 1);
+      return { ends: new Set(), suffix: formatFits(format, written) ? `${completeFormat(format, written)}"` : undefined };
+    }
     return { ends: new Set(), suffix: `${this.values.padding(schema, length)}"` };
   }
 
@@ -342,6 +346,28 @@ export class JsonCloser {
 function skipSpaces(text: string, at: number): number {
   while (at < text.length && /\s/.test(text[at]!)) at++;
   return at;
+}
+
+/** The fixed part of each format's shape: `9` a digit, `x` a lower-case hex digit, any other character itself. */
+const FORMAT_SHAPES: Record<string, string> = {
+  date: "9999-99-99",
+  time: "99:99:99",
+  "date-time": "9999-99-99T99:99:99",
+  uuid: "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
+};
+/** What may follow a time's seconds, cut anywhere: a fraction being written, or a fraction (if any) and a zone. */
+const TIME_TAIL_PREFIX = /^(?:\.[0-9]{0,6}|(?:\.[0-9]{1,6})?(?:Z|[+-](?:[0-9]{0,2}|[0-9]{2}:[0-9]{0,2})))?$/;
+
+/** Whether `written` (a string's text so far, without the quote) can still become a string of `format`. */
+function formatFits(format: string, written: string): boolean {
+  const shape = FORMAT_SHAPES[format]!;
+  for (let i = 0; i < Math.min(shape.length, written.length); i++) {
+    const want = shape[i]!;
+    const c = written[i]!;
+    if (want === "9" ? !/[0-9]/.test(c) : want === "x" ? !/[0-9a-f]/.test(c) : c !== want) return false;
+  }
+  if (written.length <= shape.length) return true;
+  return (format === "time" || format === "date-time") && TIME_TAIL_PREFIX.test(written.slice(shape.length));
 }
 
 /**

@@ -154,7 +154,11 @@ test("property: every prefix of a valid value, closed, parses and validates (sha
         assert.ok(validate(JSON.parse(smallestJson(schema))), "the smallest value validates");
       },
     ),
-    { numRuns: 3000 },
+    {
+      numRuns: 3000,
+      // found by a CI run: a date-time's prefix "100" was closed as the time alternative it had already left
+      examples: [[[{ anyOf: [{ type: "string", format: "time" }, { type: "string", format: "date-time" }] }, "1000-01-01T00:00:00Z", false, 0.17391304347826086]]],
+    },
   );
 });
 
