@@ -171,6 +171,49 @@ describe("several models in one process: loaded on demand, the least recently us
     assert.equal((await ask("fleet-b")).model, "fleet-b");
   });
 
+  test("requests for a model while it is unloaded to make room wait for the unload and load it again (or get the busy 503); none hangs", async () => {
+    await ask("fleet-a");
+    await ask("fleet-b"); // a and b loaded, c not (at most 2), a the least recently used
+    const a = hermes.models.find("fleet-a");
+    const unloadsBefore = a.counters.unloads;
+    const tolerate = (model: string) =>
+      ask(model).then(
+        (answer) => answer.model,
+        (error: { status?: number; code?: string }) => (error.status === 503 && error.code === "model_unavailable" ? "503" : Promise.reject(error as Error)),
+      );
+    const forC = ask("fleet-c");
+    // c's load unloads a: requests for a from then on wait for that unload, then for a load of their own (which
+    // finds b and c answering, or not: a 503 model_unavailable a client retries)
+    await waitUntil(() => a.status !== "loaded", "a is being unloaded for c", 15_000);
+    const outcomes = await Promise.all([tolerate("fleet-a"), tolerate("fleet-a"), tolerate("fleet-b")]);
+    assert.equal((await forC).model, "fleet-c");
+    outcomes.forEach((outcome, i) => assert.ok(outcome === ["fleet-a", "fleet-a", "fleet-b"][i] || outcome === "503", outcome));
+    assert.equal(a.counters.unloads, unloadsBefore + 1, "a was unloaded for c");
+    assert.ok(hermes.models.models.filter((m) => m.status === "loaded").length <= 2, "never more than --models-max loaded");
+  });
+
+  test("a load that must unload two models: a request for the second while the first is unloaded waits for it (answered or a busy 503), never spins", async () => {
+    await ask("fleet-a");
+    await ask("fleet-b"); // a and b loaded, c not
+    const [a, b, c] = ["fleet-a", "fleet-b", "fleet-c"].map((id) => hermes.models.find(id));
+    const need = c!.outline.memoryBytes;
+    // so little memory left that c fits only once both a and b are unloaded
+    available = -need / 2;
+    try {
+      const forC = ask("fleet-c");
+      await waitUntil(() => a!.status !== "loaded", "a is being unloaded for c", 15_000);
+      const forB = ask("fleet-b").then(
+        (answer) => answer.model,
+        (error: { status?: number; code?: string }) => (error.status === 503 && error.code === "model_unavailable" ? "503" : Promise.reject(error as Error)),
+      );
+      assert.equal((await forC).model, "fleet-c");
+      assert.ok(["fleet-b", "503"].includes(await forB));
+      assert.ok(b!.counters.unloads >= 1 && c!.status === "loaded");
+    } finally {
+      available = 64 * 1024 * MiB;
+    }
+  });
+
   test("POST /models/unload and /models/load (llama-server's router routes) behind the key; unknown models are 404s listing the served ids", async () => {
     const noKey = await postJson(`${hermes.url}/models/unload`, { model: "fleet-a" });
     assert.equal(noKey.status, 401);

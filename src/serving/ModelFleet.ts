@@ -230,13 +230,15 @@ export class ModelFleet {
       const maxLoaded = this.options.maxLoaded ?? Number.POSITIVE_INFINITY;
       const plan = planRoom(residents, need, available, maxLoaded);
       if ("refuse" in plan) throw this.refusal(model, plan.refuse, available, residents.map((r) => r.id));
-      const evicted = plan.evict.map((id) => this.find(id));
-      // marked first, so that no request takes one of them while the others are freed
-      for (const other of evicted) other.status = "unloading";
-      for (const other of evicted) {
+      // each marked and given its transition at once, before anything is awaited: a request for one of them then
+      // waits for that unload (and loads it again), never on a transition that is already over
+      const unloads = plan.evict.map((id) => {
+        const other = this.find(id);
+        other.status = "unloading";
         other.transition = settled(this.unloadNow(other, `to make room for ${model.id}`));
-        await other.transition;
-      }
+        return other.transition;
+      });
+      await Promise.all(unloads);
       const started = performance.now();
       const served = await loadServedModel(
         {
