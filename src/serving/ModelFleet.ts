@@ -116,10 +116,14 @@ export class ModelFleet {
   /** The model `name`, loaded (waiting for its load, or starting it), lent until `release()`. */
   async acquire(name: string, signal?: AbortSignal): Promise<ModelLease> {
     const model = this.find(name);
+    let waited: Promise<Error | undefined> | undefined;
     for (;;) {
       if (this.closed) throw new ShuttingDownError();
       if (model.status === "loaded" && model.served) return this.lend(model, model.served);
       if (model.status === "unloaded") this.startLoad(model);
+      // a transition already waited for, its state not moved yet: wait a turn of the event loop, never spin on it
+      if (model.transition === waited) await new Promise((resolve) => setImmediate(resolve));
+      waited = model.transition;
       const failure = await untilSettled(model.transition!, signal);
       if (failure) throw failure;
     }
