@@ -226,6 +226,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   const progress = new ProgressBar(`loading ${modelPaths[0]}`);
   const apiKeys = keyEntries.length > 0 ? new ApiKeyRegistry(keyEntries) : undefined;
   const hermes = await startHermes({
+    // a line of its own: the progress bar below it is the load that /health answers 503 "loading" for
+    onListening: (url) => progress.done(`hermes-serve listening at ${url}: loading the model (/health answers 503 until it is ready)`),
     models: modelPaths.map((modelPath, index) => ({
       modelPath,
       parallel,

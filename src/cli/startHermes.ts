@@ -24,6 +24,8 @@ export interface HermesOptions {
   moderation?: { mode: ModerationMode; modelPath?: string };
   /** Where the server listens and what its HTTP edge does (keys, CORS, TLS, access log, request timeout). */
   server: Omit<ServerOptions, "models" | "moderator" | "embeddingModel" | "isDraining">;
+  /** Called once the server listens, before the models load (`/health` answers 503 "loading" until they have). */
+  onListening?: (url: string) => void;
 }
 
 /** A running `hermes serve`: its models loaded, its server listening. */
@@ -60,9 +62,16 @@ export async function startHermes(options: HermesOptions): Promise<Hermes> {
     for (const resource of owned) await resource.dispose();
   };
   try {
-    const fleet = await ModelFleet.open({ ...options.fleet, models: options.models });
+    const fleet = await ModelFleet.inspect({ ...options.fleet, models: options.models });
     owned.push(fleet);
-    const model = fleet.models[0]!.served!;
+    // listening before the models load: /health says 503 "loading" meanwhile, and a balancer routes nothing here
+    const server = await startServer(options.server);
+    let closing: Promise<void> | undefined;
+    const close = (graceMs: number): Promise<void> => (closing ??= server.close(graceMs));
+    // the server closes first: no request reaches a model being freed
+    owned.unshift({ dispose: () => close(0) });
+    options.onListening?.(server.url);
+    const model = (await fleet.load(fleet.models[0]!.id)).served!;
     // the other models run with the served model's thread counts (measured once, with --threads auto): an
     // embedding model evaluates prompt-like chunks, the moderation model a prompt and then a few tokens
     const threads = model.engine.info.threads;
@@ -75,9 +84,7 @@ export async function startHermes(options: HermesOptions): Promise<Hermes> {
     if (guard) owned.push(guard);
     const moderator = new Moderator(options.moderation?.mode ?? "report", [profanityCheck, jailbreakCheck, ...(guard ? [new GuardClassifier(guard)] : [])]);
     let draining = false;
-    const server = await startServer({ ...options.server, models: fleet, moderator, embeddingModel, isDraining: () => draining });
-    let closing: Promise<void> | undefined;
-    const close = (graceMs: number): Promise<void> => (closing ??= server.close(graceMs));
+    server.ready({ ...options.server, models: fleet, moderator, embeddingModel, isDraining: () => draining });
     return {
       url: server.url,
       models: fleet,
@@ -93,10 +100,7 @@ export async function startHermes(options: HermesOptions): Promise<Hermes> {
           },
           graceMs,
         ),
-      dispose: async () => {
-        await close(0);
-        await disposeAll();
-      },
+      dispose: disposeAll,
     };
   } catch (error) {
     await disposeAll();

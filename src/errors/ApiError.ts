@@ -132,6 +132,13 @@ export class RequestTimeoutError extends ApiError {
   }
 }
 
+/** 503 while the server loads its first model at start: nothing is served yet (llama-server's "Loading model"). */
+export class ServerLoadingError extends ApiError {
+  constructor() {
+    super(503, "The server is loading its model. Retry shortly.", "server_error", "server_loading", null, { "Retry-After": "1" });
+  }
+}
+
 /**
  * 503 to the requests still queued or running when the server stops, and to new ones while it drains (those with
  * `closeConnection`, so that the client's next request opens a connection to another replica).

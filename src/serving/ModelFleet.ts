@@ -50,6 +50,13 @@ export class ModelFleet {
 
   /** Reads every model's GGUF header (names, context, memory) and loads the first; throws if it cannot. */
   static async open(options: ModelFleetOptions): Promise<ModelFleet> {
+    const fleet = await ModelFleet.inspect(options);
+    await fleet.load(fleet.models[0]!.id);
+    return fleet;
+  }
+
+  /** Reads every model's GGUF header (names, context, memory), loading none. */
+  static async inspect(options: ModelFleetOptions): Promise<ModelFleet> {
     if (options.models.length === 0) throw new Error("no model to serve");
     const created = Math.floor(Date.now() / 1000);
     const taken = new Map<string, string>();
@@ -66,9 +73,7 @@ export class ModelFleet {
       for (const id of ids) taken.set(id.toLowerCase(), spec.modelPath);
       models.push(new FleetModel(spec, outline, ids as [string, ...string[]], created));
     }
-    const fleet = new ModelFleet(models, options);
-    await fleet.load(models[0]!.id);
-    return fleet;
+    return new ModelFleet(models, options);
   }
 
   /** How long a model no request uses stays loaded (ms; 0: until an operator or a load needing its room unloads it). */
