@@ -46,6 +46,14 @@ test("an exchange is judged by status, error shape and stream framing", () => {
   assert.equal(judgeExchange("POST", answer(200, 'data: {"a":1}\n\ndata: [DONE]\n\n', "text/event-stream")), undefined);
   assert.equal(judgeExchange("POST", answer(200, 'data: {"a":1}\n\n', "text/event-stream"))?.kind, "stream-framing");
   assert.match(judgeExchange("POST", answer(200, 'data: {"error":{"message":"m"}}\n\ndata: [DONE]\n\n', "text/event-stream"))!.detail, /OpenAI's shape/);
+  // each dialect's errors in its own shape: Anthropic's (or the server's OpenAI-shaped 404 for a route it lacks), Ollama's
+  const anthropic = '{"type":"error","error":{"type":"invalid_request_error","message":"m"}}';
+  assert.equal(judgeExchange("POST", answer(400, anthropic), "messages"), undefined);
+  assert.equal(judgeExchange("POST", answer(400, '{"error":{"message":"m","type":"t","param":null,"code":null}}'), "messages")?.kind, "error-shape");
+  assert.equal(judgeExchange("GET", answer(404, '{"error":{"message":"m","type":"t","param":null,"code":null}}'), "messages"), undefined);
+  assert.equal(judgeExchange("POST", answer(400, anthropic), "chat")?.kind, "error-shape");
+  assert.equal(judgeExchange("POST", answer(404, '{"error":"model \'x\' not found"}'), "ollama"), undefined);
+  assert.equal(judgeExchange("POST", answer(404, '{"error":{"message":"m","type":"t","param":null,"code":null}}'), "ollama")?.kind, "error-shape");
 });
 
 test("the Reliability rows say met or MISSED from the figures", () => {
@@ -83,7 +91,7 @@ test("the memory rows give the RSS after each scenario, its growth on the same p
   );
 });
 
-test("fuzz: hostile requests over every route get no 5xx, no reset, no hang and errors in OpenAI's shape", async () => {
+test("fuzz: hostile requests over every route get no 5xx, no reset, no hang and errors in their API's shape", async () => {
   const result = await fuzzScenario(supervisor, { runs: 300, seed: 7, key, model, requestTimeoutMs: 10_000, maxRestarts: 3 });
   const violations = result.violations.map((v) => `${v.signature} x${v.count}: ${v.detail.split("\n")[0]}\n  ${JSON.stringify(v.shrunk ?? v.request).slice(0, 600)}`);
   assert.deepEqual(violations, []);

@@ -36,6 +36,12 @@ const FIELDS: Partial<Record<RouteKind, string[]>> = {
   embeddings: ["model", "input", "encoding_format", "dimensions", "user"],
   tokenize: ["content", "add_special", "parse_special", "with_pieces"],
   detokenize: ["tokens"],
+  // the other dialects: their requests as they write them, never `stream` (their streams are framed their own way)
+  // nor the length bound of those whose default is the whole context (Responses' max_output_tokens, Ollama's
+  // options.num_predict), as chat always keeps one of its two: a legitimately long answer is no violation
+  messages: ["model", "messages", "max_tokens", "system", "temperature", "top_p", "top_k", "stop_sequences", "tools", "tool_choice", "metadata"],
+  responses: ["model", "input", "instructions", "temperature", "top_p", "tools", "tool_choice", "text", "store", "metadata"],
+  ollama: ["model", "messages", "format", "tools", "keep_alive"],
 };
 
 /** Values that are valid in shape but hostile in content, for the fields where that matters. */
@@ -60,6 +66,9 @@ function fieldValue(field: string): fc.Arbitrary<RawJson> {
     input: fc.oneof(tokenIds, fc.array(tokenIds, { maxLength: 4 }).map((lists) => `[${lists.join(",")}]`)),
     tokens: tokenIds,
     stop: fc.array(hostileString, { maxLength: 6 }).map((texts) => `[${texts.join(",")}]`),
+    stop_sequences: fc.array(hostileString, { maxLength: 6 }).map((texts) => `[${texts.join(",")}]`),
+    format: fc.oneof(fc.constant('"json"'), hostileSchema),
+    text: hostileSchema.map((schema) => `{"format":{"type":"json_schema","name":"x","schema":${schema}}}`),
   };
   return special[field] ? fc.oneof({ arbitrary: special[field], weight: 2 }, { arbitrary: hostileJson, weight: 1 }) : hostileJson;
 }
@@ -95,6 +104,8 @@ export function fuzzRequests(key: string, model: string): fc.Arbitrary<FuzzReque
   const route = fc.oneof(
     { weight: 12, arbitrary: fc.record({ kind: fc.constantFrom<RouteKind>("chat", "completions", "embeddings", "models", "model"), prefix: fc.constantFrom(...PREFIXES) }) },
     { weight: 3, arbitrary: fc.record({ kind: fc.constantFrom<RouteKind>("tokenize", "detokenize", "health", "metrics"), prefix: fc.constant("") }) },
+    { weight: 6, arbitrary: fc.record({ kind: fc.constantFrom<RouteKind>("messages", "ollama"), prefix: fc.constant("") }) },
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant<RouteKind>("responses"), prefix: fc.constantFrom(...PREFIXES) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant<RouteKind>("unknown"), prefix: fc.constantFrom("", ...PREFIXES) }) },
   );
   return route.chain(({ kind, prefix }) => {
@@ -104,7 +115,9 @@ export function fuzzRequests(key: string, model: string): fc.Arbitrary<FuzzReque
         ? fc.oneof(fc.constant(model), fc.string({ unit: "binary", maxLength: 40 }), fc.constantFrom("..%2f..%2fetc%2fpasswd", "%00", "a/b/c", "%E0%A4%A", "__proto__")).map((id) => `${prefix}/models/${id.includes("%") ? id : encodeURIComponent(id)}`)
         : kind === "unknown"
           ? fc.oneof(fc.webPath(), fc.constantFrom("/chat/completions/x", "/completion", "/v2/chat/completions", "//v1/models", "/v1/../health")).map((p) => `${prefix}${p}`)
-          : fc.constant(`${prefix}/${{ chat: "chat/completions", completions: "completions", embeddings: "embeddings", models: "models", tokenize: "tokenize", detokenize: "detokenize", health: "health", metrics: "metrics" }[kind]}`.replace("//", "/"));
+          : fc.constant(
+              `${prefix}/${{ chat: "chat/completions", completions: "completions", embeddings: "embeddings", models: "models", tokenize: "tokenize", detokenize: "detokenize", health: "health", metrics: "metrics", messages: "v1/messages", responses: "responses", ollama: "api/chat" }[kind]}`.replace("//", "/"),
+            );
     const body: fc.Arbitrary<{ body?: string | Uint8Array; mutations?: Array<[string, RawJson | undefined]> }> = FIELDS[kind]
       ? fc.oneof(
           { weight: 8, arbitrary: mutatedBody(kind, model) },

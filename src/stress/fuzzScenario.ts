@@ -83,7 +83,7 @@ export async function fuzzScenario(supervisor: ServerSupervisor, options: FuzzOp
   /** Sends `request`; a violation, or undefined. On a failed exchange, checks the server and restarts it if needed. */
   const exchange = async (request: FuzzRequest): Promise<{ violation?: Violation; exchange: Exchange; killed: boolean }> => {
     const answer = await send(supervisor.origin, request, options.requestTimeoutMs);
-    const violation = judgeExchange(request.method, answer);
+    const violation = judgeExchange(request.method, answer, request.kind);
     let killed = false;
     if (violation && (violation.kind === "reset" || violation.kind === "timeout" || violation.kind === "refused")) {
       const recovery = await supervisor.recover();

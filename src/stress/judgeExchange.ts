@@ -1,5 +1,6 @@
 import type { Exchange } from "./httpExchange.js";
 import { isOpenAiError } from "./isOpenAiError.js";
+import type { RouteKind } from "./RouteKind.js";
 
 /** What went wrong with one exchange; `kind` and the status/code make the signature violations are grouped by. */
 export interface Violation {
@@ -31,11 +32,33 @@ function streamFramingProblem(body: string): string | undefined {
   return undefined;
 }
 
+/** Anthropic's error document: `{"type": "error", "error": {"type", "message"}}`. */
+function isAnthropicError(value: unknown): boolean {
+  const doc = value as { type?: unknown; error?: { type?: unknown; message?: unknown } } | null;
+  return doc?.type === "error" && typeof doc.error?.type === "string" && typeof doc.error.message === "string";
+}
+
+/** Ollama's error document: `{"error": "message"}`. */
+function isOllamaError(value: unknown): boolean {
+  return typeof (value as { error?: unknown } | null)?.error === "string";
+}
+
+/**
+ * Whether an error body is in the shape of the dialect `kind` speaks. A route a dialect does not have (a wrong method
+ * on it) is the server's 404, in OpenAI's shape outside the Ollama routes, which answer every `/api/*` in theirs.
+ */
+function inShape(kind: RouteKind | undefined, status: number, value: unknown): boolean {
+  if (kind === "messages") return isAnthropicError(value) || (status === 404 && isOpenAiError(value));
+  if (kind === "ollama") return isOllamaError(value);
+  return isOpenAiError(value);
+}
+
 /**
  * Judges one exchange against the invariants every request must keep, whatever it sent: an answer (no reset,
- * no hang), no 5xx, an error body in OpenAI's shape, a well-framed stream. `method` HEAD answers carry no body.
+ * no hang), no 5xx, an error body in the shape of the route's dialect (`kind`; OpenAI's by default), a well-framed
+ * stream. `method` HEAD answers carry no body.
  */
-export function judgeExchange(method: string, exchange: Exchange): Violation | undefined {
+export function judgeExchange(method: string, exchange: Exchange, kind?: RouteKind): Violation | undefined {
   if (exchange.outcome === "reset") return { kind: "reset", detail: exchange.error ?? "connection reset" };
   if (exchange.outcome === "timeout") return { kind: "timeout", detail: exchange.error ?? "no answer" };
   if (exchange.outcome === "refused") return { kind: "refused", detail: exchange.error ?? "connection refused" };
@@ -44,7 +67,7 @@ export function judgeExchange(method: string, exchange: Exchange): Violation | u
   const text = exchange.body.toString("utf8");
   if (status >= 500) return { kind: "5xx", detail: `HTTP ${status}: ${excerpt(text)}` };
   if (method === "HEAD") return undefined;
-  if (status >= 400 && !isOpenAiError(parseJson(text))) return { kind: "error-shape", detail: `HTTP ${status}: ${excerpt(text)}` };
+  if (status >= 400 && !inShape(kind, status, parseJson(text))) return { kind: "error-shape", detail: `HTTP ${status}: ${excerpt(text)}` };
   if (status === 200 && String(exchange.headers?.["content-type"]).startsWith("text/event-stream")) {
     const problem = streamFramingProblem(text);
     if (problem) return { kind: "stream-framing", detail: problem };

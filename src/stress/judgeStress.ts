@@ -19,7 +19,7 @@ export function judgeStress(report: StressReport): StressCheck[] {
     add("fuzz", "connection resets", "0", count("reset"), count("reset") === 0);
     add("fuzz", "no answer in time / refused", "0", count("timeout", "refused", "client-error"), count("timeout", "refused", "client-error") === 0);
     add("fuzz", "server killed or stalled (restarted)", "0", fuzz.restarts, fuzz.restarts === 0);
-    add("fuzz", "error bodies not in OpenAI's shape", "0", count("error-shape"), count("error-shape") === 0);
+    add("fuzz", "error bodies not in their API's shape (OpenAI's, Anthropic's, Ollama's)", "0", count("error-shape"), count("error-shape") === 0);
     add("fuzz", "streams badly framed", "0", count("stream-framing"), count("stream-framing") === 0);
     add("fuzz", "distinct violations (signatures)", "0", fuzz.violations.length, fuzz.violations.length === 0);
     add("fuzz", "/health answers afterwards", "yes", fuzz.healthAfter ? "yes" : "no", fuzz.healthAfter);

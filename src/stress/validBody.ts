@@ -16,6 +16,12 @@ export function validBody(kind: RouteKind, model: string): Record<string, unknow
       return { content: "Hi" };
     case "detokenize":
       return { tokens: [1, 15043] };
+    case "messages":
+      return { model, max_tokens: 4, messages: [{ role: "user", content: "Hi" }] };
+    case "responses":
+      return { model, input: "Hi", max_output_tokens: 16 };
+    case "ollama":
+      return { model, messages: [{ role: "user", content: "Hi" }], stream: false, options: { num_predict: 4 } };
     default:
       return undefined;
   }
