@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import os from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import llamaTokenizer from "llama-tokenizer-js";
@@ -10,10 +9,10 @@ import { AbortedError, QueueFullError } from "../src/engine/engineErrors.js";
 import type { SamplingParams, StepRecord } from "../src/engine/types.js";
 import { RequestTimeoutError, type ApiError } from "../src/errors/ApiError.js";
 import { apiErrorOf } from "../src/serving/apiErrorOf.js";
-import { synthesizeLlamaModel } from "../src/gguf/synthesizeLlamaModel.js";
 import { assertOpenAiShape } from "./helpers/assertOpenAiShape.js";
 import { MODEL_ID, postJson, startTestServer, tinyModelPath, type TestServer } from "./helpers/testServer.js";
 import { waitUntil } from "./helpers/waitUntil.js";
+import { generatedModel } from "./helpers/generatedModel.js";
 
 const norm = (vector: readonly number[]): number => Math.hypot(...vector);
 
@@ -83,8 +82,7 @@ describe("--embedding-model", () => {
   let server: TestServer;
   let embeddingPath: string;
   before(async () => {
-    embeddingPath = join(os.tmpdir(), `hermes-serve-test-${process.pid}`, "tiny-embedder.gguf");
-    synthesizeLlamaModel({ shape: "tiny", type: "f32", out: embeddingPath, seed: 2, name: "tiny-embedder" });
+    embeddingPath = generatedModel("tiny-embedder.gguf", { shape: "tiny", type: "f32", seed: 2, name: "tiny-embedder" });
     server = await startTestServer({ parallel: 1, embeddingModelPath: embeddingPath });
   });
   after(async () => {

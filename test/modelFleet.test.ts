@@ -1,25 +1,22 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import OpenAI from "openai";
 import { startHermes, type Hermes } from "../src/cli/startHermes.js";
-import { synthesizeLlamaModel } from "../src/gguf/synthesizeLlamaModel.js";
 import { modelsInFolder } from "../src/models/modelsInFolder.js";
 import { ApiKeyRegistry } from "../src/server/ApiKeyRegistry.js";
 import { postJson } from "./helpers/testServer.js";
 import { waitUntil } from "./helpers/waitUntil.js";
+import { generatedModel } from "./helpers/generatedModel.js";
 
 /** Three generated models, each with its own name (the id it is served under). */
 function models(): Record<"a" | "b" | "c", string> {
-  const dir = join(os.tmpdir(), `hermes-serve-fleet-${process.pid}`);
-  mkdirSync(dir, { recursive: true });
-  const paths = { a: join(dir, "fleet-a.gguf"), b: join(dir, "fleet-b.gguf"), c: join(dir, "fleet-c.gguf") };
-  for (const [name, path] of Object.entries(paths)) if (!existsSync(path)) synthesizeLlamaModel({ shape: "tiny", type: "f32", out: path, seed: name.charCodeAt(0), name: `fleet-${name}` });
-  return paths;
+  const model = (name: string): string => generatedModel(`fleet-${name}.gguf`, { shape: "tiny", type: "f32", seed: name.charCodeAt(0), name: `fleet-${name}` });
+  return { a: model("a"), b: model("b"), c: model("c") };
 }
 
 const KEY = "fleet-key";

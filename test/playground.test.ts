@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync } from "node:fs";
-import os from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { synthesizeLlamaModel } from "../src/gguf/synthesizeLlamaModel.js";
 import { MODEL_ID, startTestServer, type TestServer } from "./helpers/testServer.js";
+import { generatedModel } from "./helpers/generatedModel.js";
 
 /** Debian's Chromium, which `.ci/run` installs; another binary through CHROMIUM_PATH. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -29,11 +28,7 @@ test("Chromium is installed for the playground's tests", () => {
 
 /** A second generated model under its own name, for switching models. */
 function secondModel(): string {
-  const dir = join(os.tmpdir(), `hermes-serve-playground-${process.pid}`);
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, `${SECOND_MODEL}.gguf`);
-  if (!existsSync(path)) synthesizeLlamaModel({ shape: "tiny", type: "f32", out: path, seed: 2, name: SECOND_MODEL });
-  return path;
+  return generatedModel(`${SECOND_MODEL}.gguf`, { shape: "tiny", type: "f32", seed: 2, name: SECOND_MODEL });
 }
 
 /** A page whose console errors and uncaught exceptions are kept, to be checked at the end (a CSP violation is one). */

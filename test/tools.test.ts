@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import os from "node:os";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type OpenAI from "openai";
-import { synthesizeLlamaModel } from "../src/gguf/synthesizeLlamaModel.js";
 import { resolveChatTemplate } from "../src/templates/resolveChatTemplate.js";
 import { assertOpenAiShape } from "./helpers/assertOpenAiShape.js";
 import { MODEL_ID, postJson, startTestServer, type TestServer } from "./helpers/testServer.js";
+import { generatedModel } from "./helpers/generatedModel.js";
 
 const ajv = new Ajv2020({ strict: false });
 const weatherParameters = {
@@ -146,8 +144,7 @@ describe("a GGUF whose chat template renders tools itself", () => {
   let templated: TestServer;
   const chatTemplate = readFileSync(new URL("../../test/fixtures/hermes-tools-template.jinja", import.meta.url), "utf8");
   before(async () => {
-    const path = join(os.tmpdir(), `hermes-serve-test-${process.pid}`, "tiny-tools-template.gguf");
-    synthesizeLlamaModel({ shape: "tiny", type: "f32", out: path, seed: 1, name: "tiny-tools", chatTemplate });
+    const path = generatedModel("tiny-tools-template.gguf", { shape: "tiny", type: "f32", seed: 1, name: "tiny-tools", chatTemplate });
     templated = await startTestServer({ parallel: 2, modelPath: path });
   });
   after(async () => {

@@ -1,12 +1,9 @@
-import { existsSync, mkdirSync } from "node:fs";
-import os from "node:os";
-import { join } from "node:path";
 import OpenAI from "openai";
+import { generatedModel } from "./generatedModel.js";
 import { startHermes, type HermesOptions } from "../../src/cli/startHermes.js";
 import type { Engine, EngineOptions } from "../../src/engine/Engine.js";
 import type { ModerationMode } from "../../src/moderation/Moderator.js";
 import type { ModelFleet } from "../../src/serving/ModelFleet.js";
-import { synthesizeLlamaModel } from "../../src/gguf/synthesizeLlamaModel.js";
 import { ApiKeyRegistry } from "../../src/server/ApiKeyRegistry.js";
 import type { ChatFormat } from "../../src/templates/ChatTemplate.js";
 
@@ -14,11 +11,7 @@ export const MODEL_ID = "nous-hermes-llama2-13b-test";
 
 /** A generated tiny Llama model (random weights, real vocabulary), written once per test process. */
 export function tinyModelPath(): string {
-  const dir = join(os.tmpdir(), `hermes-serve-test-${process.pid}`);
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, "tiny-f32.gguf");
-  if (!existsSync(path)) synthesizeLlamaModel({ shape: "tiny", type: "f32", out: path, seed: 1, name: MODEL_ID });
-  return path;
+  return generatedModel("tiny-f32.gguf", { shape: "tiny", type: "f32", seed: 1, name: MODEL_ID });
 }
 
 export interface TestServer {
