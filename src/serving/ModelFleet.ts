@@ -7,6 +7,7 @@ import { loadServedModel, type ServedModelOptions } from "./loadServedModel.js";
 import { planRoom } from "./planRoom.js";
 import type { ServedModel } from "./ServedModel.js";
 import { servedModelIds } from "./servedModelIds.js";
+import { isStreamed, throughChunks } from "./throughChunks.js";
 
 export interface ModelFleetOptions {
   /** The models served, in the order `/models` lists them; the first is loaded at start, the others when asked for. */
@@ -101,21 +102,17 @@ export class ModelFleet {
       lease.release();
       throw error;
     }
-    if (typeof value !== "object" || value === null || !("chunks" in value)) {
+    if (!isStreamed(value)) {
       lease.release();
       return value;
     }
-    const chunks = value.chunks as AsyncIterable<unknown>;
-    return {
-      ...value,
-      chunks: (async function* () {
-        try {
-          yield* chunks;
-        } finally {
-          lease.release();
-        }
-      })(),
-    };
+    return throughChunks(value, async function* (chunks) {
+      try {
+        yield* chunks;
+      } finally {
+        lease.release();
+      }
+    });
   }
 
   /** The model `name`, loaded (waiting for its load, or starting it), lent until `release()`. */

@@ -1,4 +1,5 @@
 import { apiErrorOf } from "./apiErrorOf.js";
+import { isStreamed, throughChunks } from "./throughChunks.js";
 
 /**
  * A service's result with the engine's errors turned into the API's (`apiErrorOf`): those thrown before it is
@@ -11,16 +12,12 @@ export async function withApiErrors<R>(result: Promise<R>): Promise<R> {
   } catch (error) {
     throw apiErrorOf(error);
   }
-  if (typeof value !== "object" || value === null || !("chunks" in value)) return value;
-  const chunks = value.chunks as AsyncIterable<unknown>;
-  return {
-    ...value,
-    chunks: (async function* () {
-      try {
-        yield* chunks;
-      } catch (error) {
-        throw apiErrorOf(error);
-      }
-    })(),
-  };
+  if (!isStreamed(value)) return value;
+  return throughChunks(value, async function* (chunks) {
+    try {
+      yield* chunks;
+    } catch (error) {
+      throw apiErrorOf(error);
+    }
+  });
 }
